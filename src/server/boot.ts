@@ -1,0 +1,18 @@
+import type { Config } from './config.ts';
+import { createDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { seedYuzhongDemo } from './seed/yuzhong-demo.ts';
+
+/** Opens the configured database, applies migrations and (if configured) seeds the demo. */
+export async function openDatabase(config: Config, log: (line: string) => void = () => undefined): Promise<Database> {
+  const database = await createDatabase(config.database);
+  try {
+    const applied = await migrate(database);
+    if (applied.length > 0) log(`migrations applied: ${applied.join(', ')}`);
+    if (config.seedDemo && (await seedYuzhongDemo(database.db))) log('Yuzhong demo data seeded');
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

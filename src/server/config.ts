@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Repository root (two levels up from src/server). */
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  COEDU_DATA_DIR: z.string().default(path.join(repoRoot, 'data')),
+  COEDU_WEB_DIR: z.string().default(path.join(repoRoot, 'dist/web')),
+  COEDU_SHARED_DATA: z.string().default(path.resolve(repoRoot, '../shared/data')),
+  COEDU_SEED_DEMO: booleanFromEnv.default(true),
+  COEDU_SECURE_COOKIES: booleanFromEnv.default(false),
+  COEDU_TRUST_PROXY: booleanFromEnv.default(false),
+  COEDU_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+  COEDU_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  COEDU_SIGN_IN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  COEDU_SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
+  COEDU_SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  COEDU_BASEMAP_URL: z.string().url().optional(),
+  COEDU_LOG_REQUESTS: booleanFromEnv.default(false),
+});
+
+/** Typed configuration, parsed once at boot from the environment. */
+export interface Config {
+  port: number;
+  host: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  dataDir: string;
+  webDir: string;
+  sharedDataDir: string;
+  seedDemo: boolean;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  sessionTtlMs: number;
+  maxBodyBytes: number;
+  signIn: { maxFailuresPerLogin: number; maxFailuresPerIp: number; windowMs: number };
+  basemapUrl: string | null;
+  logRequests: boolean;
+  version: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration in environment: ${problems}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.COEDU_DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    dataDir,
+    webDir: path.resolve(e.COEDU_WEB_DIR),
+    sharedDataDir: path.resolve(e.COEDU_SHARED_DATA),
+    seedDemo: e.COEDU_SEED_DEMO,
+    secureCookies: e.COEDU_SECURE_COOKIES,
+    trustProxy: e.COEDU_TRUST_PROXY,
+    sessionTtlMs: e.COEDU_SESSION_TTL_HOURS * 3600_000,
+    maxBodyBytes: e.COEDU_MAX_BODY_BYTES,
+    signIn: {
+      maxFailuresPerLogin: e.COEDU_SIGN_IN_MAX_FAILURES,
+      maxFailuresPerIp: e.COEDU_SIGN_IN_MAX_FAILURES_PER_IP,
+      windowMs: e.COEDU_SIGN_IN_WINDOW_MINUTES * 60_000,
+    },
+    basemapUrl: e.COEDU_BASEMAP_URL ?? null,
+    logRequests: e.COEDU_LOG_REQUESTS,
+    version: process.env.npm_package_version ?? '0.1.0',
+    ...overrides,
+  };
+}

@@ -1,0 +1,180 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Kysely table types; they mirror the SQL migrations (the migrations are the source of truth). */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export type Crs = 'WGS-84' | 'GCJ-02' | 'BD-09';
+export type DivisionLevel = 'district' | 'subdistrict' | 'community' | 'workstation';
+export type OrgKind = 'guidance_centre' | 'school' | 'community_parent_school' | 'venue';
+export type GrantRole = 'district_admin' | 'centre_staff' | 'school_admin' | 'community_admin' | 'venue_manager' | 'teacher';
+export type GrantScopeType = 'district' | 'subdistrict' | 'community' | 'organisation';
+
+export interface AppMetaTable {
+  key: string;
+  value: Json;
+  updated_at: Timestamp;
+}
+
+export interface DivisionsTable {
+  code: string;
+  level: DivisionLevel;
+  name: string;
+  short_name: string;
+  parent_code: string | null;
+  geometry: Json<GeoJsonGeometry | null> | null;
+  geometry_illustrative: Generated<boolean>;
+  geometry_source_crs: Crs | null;
+  sort_order: Generated<number>;
+}
+
+export interface GeoJsonGeometry {
+  type: 'Point' | 'Polygon' | 'MultiPolygon';
+  coordinates: unknown;
+}
+
+export interface OrganisationsTable {
+  id: Generated<string>;
+  external_id: string | null;
+  name: string;
+  kind: OrgKind;
+  division_code: string | null;
+  address: string | null;
+  lon: number | null;
+  lat: number | null;
+  source_crs: Crs | null;
+  location_illustrative: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string | null;
+  phone: string | null;
+  display_name: string;
+  password_hash: string;
+  locale: Generated<'zh-CN' | 'en'>;
+  disabled: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RoleGrantsTable {
+  id: Generated<string>;
+  user_id: string;
+  role: GrantRole;
+  scope_type: GrantScopeType;
+  scope_id: string;
+  granted_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface FamiliesTable {
+  id: Generated<string>;
+  name: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface FamilyGuardiansTable {
+  family_id: string;
+  user_id: string;
+  relation: string | null;
+  joined_at: Timestamp;
+}
+
+export interface ChildrenTable {
+  id: Generated<string>;
+  family_id: string;
+  display_name: string;
+  birth_year: number | null;
+  school_id: string | null;
+  grade: string | null;
+  pin_hash: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FamilyInvitationsTable {
+  id: Generated<string>;
+  family_id: string;
+  code_hash: string;
+  relation: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_by: string | null;
+  accepted_at: NullableTimestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  child_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface SignInAttemptsTable {
+  id: Generated<number>;
+  key: string;
+  succeeded: boolean;
+  at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor_user_id: string | null;
+  actor_child_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  ip: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface DB {
+  app_meta: AppMetaTable;
+  divisions: DivisionsTable;
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  role_grants: RoleGrantsTable;
+  families: FamiliesTable;
+  family_guardians: FamilyGuardiansTable;
+  children: ChildrenTable;
+  family_invitations: FamilyInvitationsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  sign_in_attempts: SignInAttemptsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type OrganisationRow = Selectable<OrganisationsTable>;
+export type DivisionRow = Selectable<DivisionsTable>;
+export type RoleGrantRow = Selectable<RoleGrantsTable>;
+export type ChildRow = Selectable<ChildrenTable>;
+export type FamilyRow = Selectable<FamiliesTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

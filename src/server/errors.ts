@@ -1,0 +1,94 @@
+/**
+ * The one error vocabulary of the API. Every error a client can see has a stable snake_case id and a status.
+ * Messages are English developer-facing text; the web app localises by id.
+ */
+export const errorCatalogue = {
+  validation_failed: { status: 400, message: 'The request is not valid.' },
+  malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
+  invalid_id: { status: 400, message: 'An id in the path is not valid.' },
+  constraint_violation: { status: 400, message: 'The data breaks a rule of the registry.' },
+  invalid_credentials: { status: 401, message: 'The sign-in name or password is wrong.' },
+  unauthenticated: { status: 401, message: 'Sign in first.' },
+  session_expired: { status: 401, message: 'Your session has expired; sign in again.' },
+  invalid_token: { status: 401, message: 'The API token is not valid, expired or revoked.' },
+  invalid_pin: { status: 401, message: 'The PIN is wrong.' },
+  csrf_token_missing: { status: 403, message: 'The x-csrf-token header is missing.' },
+  csrf_token_invalid: { status: 403, message: 'The x-csrf-token header does not match the session.' },
+  forbidden: { status: 403, message: 'Your role does not allow this.' },
+  out_of_scope: { status: 403, message: 'This belongs to a school, community, venue or family outside your scope.' },
+  child_mode: { status: 403, message: 'Not available in child mode.' },
+  account_disabled: { status: 403, message: 'This account is disabled.' },
+  not_found: { status: 404, message: 'Not found.' },
+  route_not_found: { status: 404, message: 'No such API endpoint.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.' },
+  already_exists: { status: 409, message: 'Something with the same unique value already exists.' },
+  conflict: { status: 409, message: 'The request conflicts with the current state.' },
+  invitation_invalid: { status: 410, message: 'The invitation code is unknown, used or expired.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  too_many_attempts: { status: 429, message: 'Too many failed attempts; wait and try again.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+  database_unavailable: { status: 503, message: 'The database is not reachable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorId = keyof typeof errorCatalogue;
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** An error a client is meant to see; thrown anywhere, mapped once by the HTTP layer's onError. */
+export class AppError extends Error {
+  readonly id: ErrorId;
+  readonly status: number;
+  readonly issues?: ErrorIssue[];
+  readonly headers?: Record<string, string>;
+
+  constructor(id: ErrorId, message?: string, options: { issues?: ErrorIssue[]; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(message ?? errorCatalogue[id].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.id = id;
+    this.status = errorCatalogue[id].status;
+    this.issues = options.issues;
+    this.headers = options.headers;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Maps a PostgreSQL SQLSTATE (from pg or PGlite) to an API error, or null when it is a server fault. */
+export function errorFromSqlState(error: unknown): AppError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || code.length !== 5) return null;
+  const detail = (error as { detail?: string }).detail;
+  switch (code) {
+    case '23505':
+      return new AppError('already_exists', detail ? `Already exists: ${detail}` : undefined, { cause: error });
+    case '23503':
+      return new AppError('constraint_violation', 'A referenced record does not exist.', { cause: error });
+    case '23514':
+    case '23502':
+    case '22001':
+    case '22003':
+    case '22007':
+    case '22008':
+      return new AppError('constraint_violation', undefined, { cause: error });
+    case '22P02':
+      return new AppError('validation_failed', 'A value has the wrong format.', { cause: error });
+    case '40001':
+    case '40P01':
+      return new AppError('conflict', 'A concurrent change got in the way; try again.', { cause: error });
+    case '57P01':
+    case '57P03':
+    case '08000':
+    case '08003':
+    case '08006':
+      return new AppError('database_unavailable', undefined, { cause: error });
+    default:
+      return null;
+  }
+}

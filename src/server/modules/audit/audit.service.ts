@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/types.ts';
+import { AppError } from '../../errors.ts';
+import { isDistrictAdmin, requireAdult, type RequestContext } from '../access/actor.ts';
+import { insertAuditEvent, listAuditEvents } from './audit.repository.ts';
+
+/** Audit actions in use; names are `<resource>.<verb>`. Reads are logged only for sensitive data (children). */
+export type AuditAction =
+  | 'auth.sign_in'
+  | 'auth.sign_in_failed'
+  | 'auth.sign_out'
+  | 'auth.register'
+  | 'auth.child_mode_enter'
+  | 'auth.child_mode_exit'
+  | 'auth.child_mode_pin_failed'
+  | 'api_token.create'
+  | 'api_token.revoke'
+  | 'user.create'
+  | 'user.update'
+  | 'role.grant'
+  | 'role.revoke'
+  | 'organisation.create'
+  | 'organisation.update'
+  | 'family.create'
+  | 'family.read'
+  | 'family.invite'
+  | 'family.join'
+  | 'child.create'
+  | 'child.update'
+  | 'child.read';
+
+/**
+ * Writes one audit event. Call it with the same transaction as the change it records, so that the change and its
+ * audit row are committed together or not at all.
+ */
+export async function recordAudit(
+  db: Kysely<DB>,
+  ctx: RequestContext,
+  event: { action: AuditAction; resourceType: string; resourceId: string | null; detail?: Record<string, unknown>; actorUserId?: string | null },
+): Promise<void> {
+  await insertAuditEvent(db, {
+    actorUserId: event.actorUserId !== undefined ? event.actorUserId : (ctx.actor?.userId ?? null),
+    actorChildId: ctx.actor?.child?.id ?? null,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    ip: ctx.ip,
+    detail: event.detail ?? {},
+  });
+}
+
+export class AuditService {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** District admins only: the log itself shows who looked at which child. */
+  async list(ctx: RequestContext, filter: { limit: number; before?: number; action?: string; resourceType?: string; resourceId?: string }) {
+    const actor = requireAdult(ctx);
+    if (!isDistrictAdmin(actor)) throw new AppError('forbidden', 'Only district administrators can read the audit log.');
+    const rows = await listAuditEvents(this.db, filter);
+    return { rows, nextBefore: rows.length === filter.limit ? rows.at(-1)!.id : null };
+  }
+}

@@ -1,0 +1,26 @@
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { AuditService } from './modules/audit/audit.service.ts';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { FamiliesService } from './modules/families/families.service.ts';
+import { HealthService } from './modules/health/health.service.ts';
+import { HomeService } from './modules/home/home.service.ts';
+import { RegistryService } from './modules/registry/registry.service.ts';
+import { UsersService } from './modules/users/users.service.ts';
+
+/** Every domain service, built once per process over one database. */
+export function createServices(database: Database, config: Config) {
+  const { db } = database;
+  const families = new FamiliesService(db);
+  return {
+    audit: new AuditService(db),
+    auth: new AuthService(db, config),
+    families,
+    health: new HealthService(database, config.version),
+    home: new HomeService(db, families),
+    registry: new RegistryService(db),
+    users: new UsersService(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
