@@ -1,0 +1,96 @@
+import { lazy, Suspense } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { AppLayout, FullPageLoading, RequireAuth, RequireRole } from './components/Layout.tsx';
+import { ErrorNotice, Loading } from './components/ui.tsx';
+import { ADMIN_ROLES, SessionProvider, STAFF_ROLES, useSession } from './session.tsx';
+import { AdminAuditPage } from './pages/AdminAudit.tsx';
+import { AdminUsersPage } from './pages/AdminUsers.tsx';
+import { ChildHome } from './pages/ChildHome.tsx';
+import { FamilyPage } from './pages/Family.tsx';
+import { HomePage } from './pages/Home.tsx';
+import { NotFoundPage } from './pages/NotFound.tsx';
+import { RegisterPage } from './pages/Register.tsx';
+import { SignInPage } from './pages/SignIn.tsx';
+import { TokensPage } from './pages/Tokens.tsx';
+
+// MapLibre is large: load it only when the map is opened.
+const MapPage = lazy(() => import('./pages/MapPage.tsx'));
+
+/** In child mode the app is one child-safe screen; every other address leads back to it. */
+function ChildModeRoutes() {
+  const location = useLocation();
+  if (location.pathname !== '/') return <Navigate to="/" replace />;
+  return <ChildHome />;
+}
+
+function AppRoutes() {
+  const { state, session, refresh } = useSession();
+  if (state.status === 'loading') return <FullPageLoading />;
+  if (state.status === 'error')
+    return (
+      <div className="full-page-center">
+        <ErrorNotice error={state.error} onRetry={() => void refresh()} />
+      </div>
+    );
+  if (session?.child) return <ChildModeRoutes />;
+
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/register" element={<RegisterPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppLayout />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<HomePage />} />
+        <Route
+          path="map"
+          element={
+            <Suspense fallback={<Loading />}>
+              <MapPage />
+            </Suspense>
+          }
+        />
+        <Route path="family/:id" element={<FamilyPage />} />
+        <Route
+          path="admin/users"
+          element={
+            <RequireRole roles={ADMIN_ROLES}>
+              <AdminUsersPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="admin/audit"
+          element={
+            <RequireRole roles={['district_admin']}>
+              <AdminAuditPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="me/tokens"
+          element={
+            <RequireRole roles={STAFF_ROLES}>
+              <TokensPage />
+            </RequireRole>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <SessionProvider>
+        <AppRoutes />
+      </SessionProvider>
+    </BrowserRouter>
+  );
+}
