@@ -101,7 +101,9 @@ export function serializeGraph(g: WalkGraph): Uint8Array {
  * Reads a graph from bytes. Every failure is a GraphFormatError naming the problem:
  * wrong magic, unknown version, truncation (with byte counts), bad section, checksum, invariants.
  */
-export function deserializeGraph(bytes: Uint8Array, name = 'graph file'): WalkGraph {
+export function deserializeGraph(input: Uint8Array, name = 'graph file'): WalkGraph {
+  // A plain Uint8Array view: Buffer#slice would not copy.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (!littleEndianHost()) throw new GraphFormatError('graph files can only be read on little-endian hosts');
   const magicLen = Math.min(8, bytes.length);
   for (let i = 0; i < magicLen; i++) {
@@ -157,7 +159,7 @@ export function deserializeGraph(bytes: Uint8Array, name = 'graph file'): WalkGr
     if (!s) throw new GraphFormatError(`${name}: missing section ${id}`);
     if (s.dtype !== dtype) throw new GraphFormatError(`${name}: section ${id} has type ${DTYPE_NAME[s.dtype]}, expected ${DTYPE_NAME[dtype]}`);
     // Copy into a fresh, aligned buffer: the source may sit at any byte offset.
-    const copy = s.data.slice().buffer;
+    const copy = Uint8Array.prototype.slice.call(s.data).buffer;
     arrays[key] = new CTOR[dtype as 1 | 2 | 3 | 4 | 5](copy);
   }
   const a = arrays as Record<ArrayKey, never>;

@@ -1,0 +1,348 @@
+/**
+ * District coverage (pure): a grid of cells over a boundary; for each cell centre the minutes to
+ * the nearest venue of each category and the number of venues within the time threshold.
+ *
+ * Direction: times are *from the cell to the venue* (a family walking to the venue), computed by
+ * reverse searches from the venues, so uphill/downhill asymmetry is respected.
+ */
+import { InvalidArgumentError, checkMinutes } from '../errors.ts';
+import { type Boundary, LocalProjection, type NamedArea, ringAreaXY } from '../geo.ts';
+import { type Snap, alongLinkSeconds, seedsFrom, seedsTo } from '../graph/snap.ts';
+import type { WalkGraph } from '../graph/types.ts';
+import { dijkstra } from '../query/dijkstra.ts';
+import { trySnap } from '../query/reach.ts';
+import { DEFAULT_DETOUR_FACTOR, estimateSeconds } from '../estimate/estimate.ts';
+import type { Venue } from './venues.ts';
+
+/** Options of `computeCoverage`. */
+export interface CoverageOptions {
+  /** Cell size in metres (default 100). */
+  cellM?: number;
+  /** Threshold for "covered" and for counting venues (default 15). */
+  minutes?: number;
+  /** Search limit for "minutes to nearest" (default 60); farther → null. */
+  maxMinutes?: number;
+  /** Snap limit for cell centres and venues (default profile.snapMaxM). */
+  snapMaxM?: number;
+  /** Estimate mode only. */
+  detourFactor?: number;
+  /** Estimate mode only (default 1.25). */
+  flatSpeedMps?: number;
+}
+
+/** One grid cell. */
+export interface CoverageCell {
+  index: number;
+  row: number;
+  col: number;
+  /** Cell centre (the point that is evaluated). */
+  lon: number;
+  lat: number;
+  /** The cell square clipped to the boundary: polygons of rings of [lon, lat]. */
+  polygons: number[][][][];
+  /** False when the centre is farther than the snap limit from any street. */
+  reachable: boolean;
+  snapM: number | null;
+  /** Minutes to the nearest venue per category (null: none within maxMinutes, or unreachable). */
+  minutes: Record<string, number | null>;
+  /** Venues (all categories) within `minutes`. */
+  venuesWithin: number;
+  venuesWithinByCategory: Record<string, number>;
+}
+
+/** Status of an input venue. */
+export interface VenueStatus {
+  id: string;
+  category: string;
+  snapped: boolean;
+  snapM: number | null;
+}
+
+/** Result of a coverage computation. */
+export interface CoverageResult {
+  method: 'network' | 'estimate';
+  cellM: number;
+  minutes: number;
+  maxMinutes: number;
+  categories: string[];
+  cells: CoverageCell[];
+  venues: VenueStatus[];
+  /** Internal: per cell, snap (network mode) — used by gap finding. */
+  cellSnaps: (Snap | null)[];
+}
+
+/** Builds the grid of cells over the boundary (centres inside the boundary), clipped polygons included. */
+export function coverageGrid(boundary: Boundary, cellM: number): { cells: Omit<CoverageCell, 'reachable' | 'snapM' | 'minutes' | 'venuesWithin' | 'venuesWithinByCategory'>[]; proj: LocalProjection } {
+  if (!(cellM >= 5) || !Number.isFinite(cellM)) throw new InvalidArgumentError(`cell size must be ≥ 5 m, got ${cellM}`);
+  const [a, b, c, d] = boundary.bbox;
+  const proj = new LocalProjection((a + c) / 2, (b + d) / 2);
+  const x0 = proj.x(a), y0 = proj.y(b), x1 = proj.x(c), y1 = proj.y(d);
+  const cols = Math.max(1, Math.ceil((x1 - x0) / cellM)), rows = Math.max(1, Math.ceil((y1 - y0) / cellM));
+  if (cols * rows > 2_000_000) throw new InvalidArgumentError(`grid of ${cols}×${rows} cells is too large; use a bigger cell size`);
+  const ringsXY = boundary.polygons.map((p) => p[0].map(([lon, lat]) => [proj.x(lon), proj.y(lat)]));
+  const cells: ReturnType<typeof coverageGrid>['cells'] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      const cx = x0 + (q + 0.5) * cellM, cy = y0 + (r + 0.5) * cellM;
+      const lon = proj.lon(cx), lat = proj.lat(cy);
+      if (!boundary.contains(lon, lat)) continue;
+      const sq = [[cx - cellM / 2, cy - cellM / 2], [cx + cellM / 2, cy - cellM / 2], [cx + cellM / 2, cy + cellM / 2], [cx - cellM / 2, cy + cellM / 2]];
+      const polygons: number[][][][] = [];
+      for (const ring of ringsXY) {
+        const clipped = clipToSquare(ring, sq[0][0], sq[0][1], sq[2][0], sq[2][1]);
+        if (clipped.length >= 3 && Math.abs(ringAreaXY(clipped)) > 1e-6) {
+          const closed = [...clipped, clipped[0]].map(([x, y]) => [round7(proj.lon(x)), round7(proj.lat(y))]);
+          polygons.push([closed]);
+        }
+      }
+      cells.push({ index: cells.length, row: r, col: q, lon, lat, polygons });
+    }
+  }
+  return { cells, proj };
+}
+
+/** Sutherland–Hodgman: clip a polygon ring by an axis-aligned square (a convex clipper). */
+function clipToSquare(ring: number[][], xmin: number, ymin: number, xmax: number, ymax: number): number[][] {
+  let pts = ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1] ? ring.slice(0, -1) : ring.slice();
+  const edges: [(p: number[]) => boolean, (a: number[], b: number[]) => number[]][] = [
+    [(p) => p[0] >= xmin, (a, b) => [xmin, a[1] + ((b[1] - a[1]) * (xmin - a[0])) / (b[0] - a[0])]],
+    [(p) => p[0] <= xmax, (a, b) => [xmax, a[1] + ((b[1] - a[1]) * (xmax - a[0])) / (b[0] - a[0])]],
+    [(p) => p[1] >= ymin, (a, b) => [a[0] + ((b[0] - a[0]) * (ymin - a[1])) / (b[1] - a[1]), ymin]],
+    [(p) => p[1] <= ymax, (a, b) => [a[0] + ((b[0] - a[0]) * (ymax - a[1])) / (b[1] - a[1]), ymax]],
+  ];
+  for (const [inside, inter] of edges) {
+    if (pts.length === 0) break;
+    const out: number[][] = [];
+    for (let i = 0; i < pts.length; i++) {
+      const cur = pts[i], prev = pts[(i + pts.length - 1) % pts.length];
+      const ci = inside(cur), pi = inside(prev);
+      if (ci) {
+        if (!pi) out.push(inter(prev, cur));
+        out.push(cur);
+      } else if (pi) out.push(inter(prev, cur));
+    }
+    pts = out;
+  }
+  return pts;
+}
+
+function round7(v: number): number {
+  return Math.round(v * 1e7) / 1e7;
+}
+
+/**
+ * Computes coverage. With `g` null the estimate mode is used (straight line × detour factor at flat
+ * speed) and every cell counts as reachable.
+ */
+export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues: Venue[], opts: CoverageOptions = {}): CoverageResult {
+  const cellM = opts.cellM ?? 100;
+  const minutes = checkMinutes(opts.minutes ?? 15);
+  const maxMinutes = checkMinutes(opts.maxMinutes ?? Math.max(60, minutes), 'maxMinutes');
+  if (maxMinutes < minutes) throw new InvalidArgumentError('maxMinutes must be ≥ minutes');
+  const categories = [...new Set(venues.map((v) => v.category))].sort();
+  const { cells: base } = coverageGrid(boundary, cellM);
+  const cells: CoverageCell[] = base.map((c) => ({
+    ...c,
+    reachable: true,
+    snapM: null,
+    minutes: Object.fromEntries(categories.map((k) => [k, null])),
+    venuesWithin: 0,
+    venuesWithinByCategory: Object.fromEntries(categories.map((k) => [k, 0])),
+  }));
+  const T = minutes * 60, Tmax = maxMinutes * 60;
+
+  if (!g) {
+    const est = { detourFactor: opts.detourFactor ?? DEFAULT_DETOUR_FACTOR, flatSpeedMps: opts.flatSpeedMps };
+    for (const c of cells) {
+      for (const v of venues) {
+        const s = estimateSeconds(c.lon, c.lat, v.lon, v.lat, est);
+        if (s <= Tmax) {
+          const cur = c.minutes[v.category];
+          if (cur === null || s / 60 < cur) c.minutes[v.category] = s / 60;
+        }
+        if (s <= T) {
+          c.venuesWithin++;
+          c.venuesWithinByCategory[v.category]++;
+        }
+      }
+    }
+    return {
+      method: 'estimate', cellM, minutes, maxMinutes, categories, cells,
+      venues: venues.map((v) => ({ id: v.id, category: v.category, snapped: false, snapM: null })),
+      cellSnaps: cells.map(() => null),
+    };
+  }
+
+  const snapMax = opts.snapMaxM ?? g.meta.profile.snapMaxM;
+  const cellSnaps = cells.map((c) => trySnap(g, c.lon, c.lat, snapMax));
+  const venueSnaps = venues.map((v) => trySnap(g, v.lon, v.lat, snapMax));
+  const idx = cellIndex(g, cellSnaps);
+  cells.forEach((c, i) => {
+    const s = cellSnaps[i];
+    c.reachable = s !== null;
+    c.snapM = s ? Math.round(s.distanceM * 10) / 10 : null;
+    if (!s) for (const k of categories) c.minutes[k] = null;
+  });
+
+  // Minutes to the nearest venue, per category: one multi-source reverse search each.
+  for (const k of categories) {
+    const members = venues.map((v, i) => i).filter((i) => venues[i].category === k && venueSnaps[i]);
+    const seeds = members.flatMap((i) => seedsTo(g, venueSnaps[i]!).map((s) => ({ node: s.node, seconds: s.seconds, source: i })));
+    const search = dijkstra(g, seeds, { cutoff: Tmax, reverse: true });
+    const best = evaluateCells(g, cellSnaps, idx, search.cost, search.settled, members.map((i) => venueSnaps[i]!));
+    cells.forEach((c, i) => {
+      if (cellSnaps[i] && best[i] <= Tmax) c.minutes[k] = Math.round((best[i] / 60) * 100) / 100;
+    });
+  }
+  // Venues within the threshold: one bounded reverse search per venue.
+  const stamp = new Int32Array(cells.length).fill(-1);
+  venues.forEach((v, vi) => {
+    const vs = venueSnaps[vi];
+    if (!vs) return;
+    const search = dijkstra(g, seedsTo(g, vs).map((s) => ({ node: s.node, seconds: s.seconds })), { cutoff: T, reverse: true });
+    const count = (ci: number): void => {
+      if (stamp[ci] === vi) return;
+      stamp[ci] = vi;
+      cells[ci].venuesWithin++;
+      cells[ci].venuesWithinByCategory[v.category]++;
+    };
+    for (let k = 0; k < search.settledCount; k++) {
+      const u = search.settled[k];
+      for (let p = idx.nodeOff[u]; p < idx.nodeOff[u + 1]; p++) {
+        const ci = idx.nodeCell[p];
+        if (idx.nodeCost[p] + search.cost[u] <= T) count(ci);
+      }
+    }
+    for (const ci of idx.linkCells.get(vs.link) ?? []) if (alongLinkSeconds(g, cellSnaps[ci]!, vs) <= T) count(ci);
+  });
+  return {
+    method: 'network', cellM, minutes, maxMinutes, categories, cells,
+    venues: venues.map((v, i) => ({ id: v.id, category: v.category, snapped: venueSnaps[i] !== null, snapM: venueSnaps[i] ? Math.round(venueSnaps[i]!.distanceM * 10) / 10 : null })),
+    cellSnaps,
+  };
+}
+
+/** Node → (cell, cost from the cell to the node) incidence, and link → cells for same-link shortcuts. */
+export interface CellIndex {
+  nodeOff: Uint32Array;
+  nodeCell: Uint32Array;
+  nodeCost: Float64Array;
+  linkCells: Map<number, number[]>;
+}
+
+/** Indexes snapped cells by the nodes they lead to (seedsFrom). */
+export function cellIndex(g: WalkGraph, snaps: (Snap | null)[]): CellIndex {
+  const pairs: [number, number, number][] = [];
+  const linkCells = new Map<number, number[]>();
+  snaps.forEach((s, ci) => {
+    if (!s) return;
+    for (const nc of seedsFrom(g, s)) pairs.push([nc.node, ci, nc.seconds]);
+    const arr = linkCells.get(s.link);
+    if (arr) arr.push(ci);
+    else linkCells.set(s.link, [ci]);
+  });
+  const nodeOff = new Uint32Array(g.nodeCount + 1);
+  for (const [u] of pairs) nodeOff[u + 1]++;
+  for (let u = 0; u < g.nodeCount; u++) nodeOff[u + 1] += nodeOff[u];
+  const pos = nodeOff.slice(0, g.nodeCount);
+  const nodeCell = new Uint32Array(pairs.length), nodeCost = new Float64Array(pairs.length);
+  for (const [u, ci, c] of pairs) {
+    const p = pos[u]++;
+    nodeCell[p] = ci;
+    nodeCost[p] = c;
+  }
+  return { nodeOff, nodeCell, nodeCost, linkCells };
+}
+
+/** Best seconds from each cell to the targets of a reverse search (plus same-link shortcuts). */
+export function evaluateCells(
+  g: WalkGraph, cellSnaps: (Snap | null)[], idx: CellIndex, cost: Float64Array, settled: Uint32Array, targets: Snap[],
+): Float64Array {
+  const best = new Float64Array(cellSnaps.length).fill(Infinity);
+  for (let k = 0; k < settled.length; k++) {
+    const u = settled[k];
+    for (let p = idx.nodeOff[u]; p < idx.nodeOff[u + 1]; p++) {
+      const v = idx.nodeCost[p] + cost[u];
+      if (v < best[idx.nodeCell[p]]) best[idx.nodeCell[p]] = v;
+    }
+  }
+  for (const t of targets) {
+    for (const ci of idx.linkCells.get(t.link) ?? []) {
+      const v = alongLinkSeconds(g, cellSnaps[ci]!, t);
+      if (v < best[ci]) best[ci] = v;
+    }
+  }
+  return best;
+}
+
+/** GeoJSON FeatureCollection of the cells (properties flattened for map styling). */
+export function coverageToGeoJson(r: CoverageResult): Record<string, unknown> {
+  return {
+    type: 'FeatureCollection',
+    method: r.method,
+    cellM: r.cellM,
+    minutes: r.minutes,
+    maxMinutes: r.maxMinutes,
+    categories: r.categories,
+    venues: r.venues,
+    summary: summarizeCells(r, r.cells),
+    features: r.cells.map((c) => {
+      const props: Record<string, unknown> = {
+        cell: c.index, row: c.row, col: c.col, lon: round7(c.lon), lat: round7(c.lat), method: r.method,
+        reachable: c.reachable, snap_m: c.snapM, venues_within: c.venuesWithin,
+      };
+      for (const k of r.categories) {
+        props[`minutes_${k}`] = c.minutes[k];
+        props[`within_${k}`] = c.venuesWithinByCategory[k];
+      }
+      return {
+        type: 'Feature',
+        properties: props,
+        geometry: c.polygons.length === 1
+          ? { type: 'Polygon', coordinates: c.polygons[0] }
+          : { type: 'MultiPolygon', coordinates: c.polygons },
+      };
+    }),
+  };
+}
+
+/** Summary of a set of cells. */
+export interface CellSummary {
+  cells: number;
+  reachableCells: number;
+  /** Mean number of venues within the threshold over reachable cells. */
+  meanVenuesWithin: number;
+  byCategory: Record<string, { coveredCells: number; coveredShare: number; meanMinutes: number | null; medianMinutes: number | null }>;
+}
+
+/** Summary over the given cells (shares are of reachable cells). */
+export function summarizeCells(r: CoverageResult, cells: CoverageCell[]): CellSummary {
+  const reach = cells.filter((c) => c.reachable);
+  const byCategory: CellSummary['byCategory'] = {};
+  for (const k of r.categories) {
+    const mins = reach.map((c) => c.minutes[k]).filter((m): m is number => m !== null).sort((a, b) => a - b);
+    const covered = mins.filter((m) => m <= r.minutes).length;
+    byCategory[k] = {
+      coveredCells: covered,
+      coveredShare: reach.length ? covered / reach.length : 0,
+      meanMinutes: mins.length ? mins.reduce((s, m) => s + m, 0) / mins.length : null,
+      medianMinutes: mins.length ? mins[Math.floor((mins.length - 1) / 2)] : null,
+    };
+  }
+  return {
+    cells: cells.length,
+    reachableCells: reach.length,
+    meanVenuesWithin: reach.length ? reach.reduce((s, c) => s + c.venuesWithin, 0) / reach.length : 0,
+    byCategory,
+  };
+}
+
+/** Per-area summaries: a cell belongs to the area containing its centre. */
+export function summarizeCoverage(r: CoverageResult, areas: NamedArea[]): ({ id: string; name: string; method: 'network' | 'estimate' } & CellSummary)[] {
+  return areas.map((a) => ({
+    id: a.id,
+    name: a.name,
+    method: r.method,
+    ...summarizeCells(r, r.cells.filter((c) => a.boundary.contains(c.lon, c.lat))),
+  }));
+}
