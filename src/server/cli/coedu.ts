@@ -1,0 +1,60 @@
+import { runReachCli } from '@coedu/reach/cli';
+import { loadConfig } from '../config.ts';
+import { createDatabase } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { DEMO_ACCOUNTS, seedYuzhongDemo } from '../seed/yuzhong-demo.ts';
+
+const USAGE = `coedu — CoEdu Circle (共育圈) command line
+
+  coedu migrate                 apply database migrations (DATABASE_URL, or PGlite under COEDU_DATA_DIR)
+  coedu seed                    load the Yuzhong demo data (idempotent)
+  coedu graph build|info|export walking graphs from OpenStreetMap + SRTM (see docs/IMPORT-MAP.md)
+  coedu reach                   minutes from a point to every node within a cutoff
+  coedu coverage                district coverage grid for a set of venues
+
+Run \`coedu graph\`, \`coedu reach --help\` etc. for their options.`;
+
+/** Entry point of `npx coedu`; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'migrate':
+      return withDatabase(async (database) => {
+        const applied = await migrate(database);
+        console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      });
+    case 'seed':
+      return withDatabase(async (database) => {
+        await migrate(database);
+        const seeded = await seedYuzhongDemo(database.db);
+        console.log(seeded ? `Yuzhong demo seeded; sign-ins: ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}` : 'demo data already present; nothing to do');
+      });
+    case 'graph':
+    case 'reach':
+    case 'coverage':
+      return runReachCli(argv);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function withDatabase(fn: (database: Awaited<ReturnType<typeof createDatabase>>) => Promise<void>): Promise<number> {
+  const config = loadConfig();
+  const database = await createDatabase(config.database);
+  try {
+    await fn(database);
+    return 0;
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
