@@ -57,6 +57,10 @@ const defaultIo: Io = {
  */
 export async function runReachCli(argv: string[], io: Io = defaultIo): Promise<number> {
   try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.out(USAGE + '\n');
+      return 0;
+    }
     const [cmd, ...rest] = argv;
     switch (cmd) {
       case 'graph': {
