@@ -100,7 +100,10 @@ export interface RegistryMap {
   illustrativeNote: string;
   district: Feature<AreaGeometry, { code?: string; name?: string }>;
   subdistricts: FeatureCollection<AreaGeometry, { code: string; name: string; illustrative: boolean }>;
-  communities: FeatureCollection<Point, { code: string; name: string; subdistrictCode: string; subdistrictName: string; illustrative: boolean }>;
+  communities: FeatureCollection<
+    Point,
+    { code: string; name: string; subdistrictCode: string; subdistrictName: string; illustrative: boolean; level?: Division['level'] }
+  >;
   organisations: FeatureCollection<Point, { id: string; name: string; kind: OrgKind; illustrative: boolean }>;
 }
 

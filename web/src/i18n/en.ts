@@ -223,6 +223,8 @@ export const en: Messages = {
     district: 'District boundary',
     subdistricts: 'Subdistricts (illustrative areas)',
     communities: 'Communities',
+    workstation: 'Community workstation',
+    workstations: 'Community workstations',
     loading: 'Loading the map…',
     failed: 'The map cannot be shown.',
     webgl: 'This browser cannot use WebGL, so the map cannot be shown. The list below has the same information.',

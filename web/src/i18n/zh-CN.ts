@@ -145,7 +145,7 @@ export const zhCN = {
       createPlaceholder: '例如：小雨一家',
       createSubmit: '新建',
       age: '{{age}} 岁',
-      guardianWithRelation: '{{name}}（{{relation}}）',
+      guardianWithRelation: '{{name}} · {{relation}}',
     },
     child: {
       title: '孩子模式',
@@ -221,6 +221,8 @@ export const zhCN = {
     district: '区界',
     subdistricts: '街道（示意范围）',
     communities: '社区',
+    workstation: '社区工作站',
+    workstations: '社区工作站',
     loading: '地图加载中…',
     failed: '地图无法显示。',
     webgl: '此浏览器无法使用 WebGL，地图无法显示。下面的列表包含相同的信息。',

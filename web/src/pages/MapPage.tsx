@@ -26,6 +26,9 @@ const OFFLINE_STYLE: StyleSpecification = {
 
 type Bounds = [[number, number], [number, number]];
 
+/** Below this zoom the subdistrict names are hidden (they would overlap). */
+const LABEL_MIN_ZOOM = 12.3;
+
 function outerRings(geometry: AreaGeometry | null | undefined): Position[][] {
   if (!geometry) return [];
   if (geometry.type === 'Polygon') return geometry.coordinates.slice(0, 1);
@@ -195,6 +198,12 @@ export function MapPage() {
         markers.push(new maplibregl.Marker({ element: el }).setLngLat(at).addTo(map));
       }
 
+      // Names overlap when the whole district fits a phone screen: show them from a closer zoom on.
+      const frame = container.current?.parentElement;
+      const updateLabels = () => frame?.classList.toggle('labels-hidden', map.getZoom() < LABEL_MIN_ZOOM);
+      updateLabels();
+      map.on('zoomend', updateLabels);
+
       const clickable = ['organisations', 'communities', 'subdistrict-fill'];
       map.on('click', (event) => {
         const hits = map.queryRenderedFeatures(event.point, { layers: clickable });
@@ -228,7 +237,7 @@ export function MapPage() {
       };
       if (feature.layer.id === 'organisations') line(tr(`orgKinds.${String(p.kind)}`, { defaultValue: String(p.kind) }));
       else if (feature.layer.id === 'communities') {
-        line(tr('scopeTypes.community'));
+        line(p.level === 'workstation' ? tr('map.workstation') : tr('scopeTypes.community'));
         if (p.subdistrictName) line(tr('common.labelled', { label: tr('map.subdistrict'), value: String(p.subdistrictName) }));
       } else line(tr('scopeTypes.subdistrict'));
       if (p.illustrative === true || p.illustrative === 'true') line(tr('map.illustrative'), 'muted small');
@@ -248,6 +257,10 @@ export function MapPage() {
     for (const f of data?.organisations.features ?? []) counts.set(f.properties.kind, (counts.get(f.properties.kind) ?? 0) + 1);
     return counts;
   }, [data]);
+
+  // The map's "communities" may also hold community workstations (level "workstation"); count them apart.
+  const communityCount = useMemo(() => (data?.communities.features ?? []).filter((f) => f.properties.level !== 'workstation').length, [data]);
+  const workstationCount = (data?.communities.features.length ?? 0) - communityCount;
 
   const communitiesBySubdistrict = useMemo(() => {
     const groups = new Map<string, string[]>();
@@ -294,8 +307,14 @@ export function MapPage() {
             </li>
             <li>
               <span className="swatch swatch-circle" style={{ background: '#fff', borderColor: '#475569' }} aria-hidden="true" /> {t('map.communities')}
-              {data && <span className="muted small"> ({nf.format(data.communities.features.length)})</span>}
+              {data && <span className="muted small"> ({nf.format(communityCount)})</span>}
             </li>
+            {workstationCount > 0 && (
+              <li>
+                <span className="swatch swatch-circle" style={{ background: '#fff', borderColor: '#475569' }} aria-hidden="true" /> {t('map.workstations')}
+                <span className="muted small"> ({nf.format(workstationCount)})</span>
+              </li>
+            )}
             {ORG_KINDS.map((kind) => (
               <li key={kind}>
                 <span className="swatch swatch-circle" style={{ background: ORG_KIND_COLOURS[kind] }} aria-hidden="true" /> {t(`orgKinds.${kind}`)}
