@@ -149,6 +149,8 @@ export interface WayClass {
   incline: number;
   /** A pedestrian area (closed way with area=yes). */
   area: boolean;
+  /** A bridge or tunnel: its interior does not follow the DEM ground surface. */
+  structure: boolean;
 }
 
 /**
@@ -188,5 +190,6 @@ export function classifyWay(tags: Record<string, string>, profile: WalkingProfil
     }
   }
   const area = tags.area === 'yes';
-  return { kind, forward, backward, incline, area };
+  const structure = (tags.bridge !== undefined && tags.bridge !== 'no') || (tags.tunnel !== undefined && tags.tunnel !== 'no');
+  return { kind, forward, backward, incline, area, structure };
 }

@@ -31,7 +31,7 @@ test('profile: highway, foot and access rules', () => {
   assert.equal(c({ building: 'yes' }), null);
   assert.equal(c({ highway: 'primary', route: 'ferry' }), null);
   assert.equal(c({ highway: 'path', foot: 'use_sidepath' }), null);
-  assert.deepEqual(c({ highway: 'residential', oneway: 'yes' }), { kind: 0, forward: true, backward: true, incline: 0, area: false },
+  assert.deepEqual(c({ highway: 'residential', oneway: 'yes' }), { kind: 0, forward: true, backward: true, incline: 0, area: false, structure: false },
     'plain oneway does not bind pedestrians');
   assert.equal(c({ highway: 'footway', 'oneway:foot': 'yes' })!.backward, false);
   assert.equal(c({ highway: 'footway', 'oneway:foot': '-1' })!.forward, false);
@@ -39,6 +39,8 @@ test('profile: highway, foot and access rules', () => {
   assert.equal(c({ highway: 'steps', incline: 'down' })!.incline, -1);
   assert.equal(c({ highway: 'elevator' })!.kind, 2);
   assert.equal(c({ highway: 'pedestrian', area: 'yes' })!.area, true);
+  assert.equal(c({ highway: 'footway', bridge: 'yes' })!.structure, true);
+  assert.equal(c({ highway: 'footway', tunnel: 'no' })!.structure, false);
 });
 
 test('Tobler: flat = 1.25 m/s, fastest at −5 %, uphill slower than downhill', () => {
@@ -194,4 +196,25 @@ test('clipping to a boundary keeps only segments inside', async () => {
   const { graph: g } = await buildGraph(XmlSource.fromString(xml), { boundary });
   assert.ok(Math.abs(g.geomCumM[g.geomOffsets[g.linkCount] - 1] - 200) < 0.1, 'node 4 is outside: 200 m remain');
   assert.equal(g.nodeOsmId.indexOf(4), -1);
+});
+
+test('bridges and tunnels do not follow the DEM between their ends', async () => {
+  // A 300 m north–south bridge whose ends are at the same height; the DEM below is a V-shaped valley.
+  const { DemSet } = await import('../src/dem/tile.ts');
+  const size = 1201;
+  const heights = new Int16Array(size * size);
+  const rowOf = (lat: number) => Math.round((44 - lat) * 1200);
+  const mid = rowOf(43.5 + 150 / M_PER_DEG);
+  for (let r = 0; r < size; r++) heights.fill(Math.abs(r - mid) * 20, r * size, (r + 1) * size);
+  const dem = new DemSet([{ name: 'N43E007', south: 43, west: 7, size, heights }]);
+  const xmlFor = (tags: Record<string, string>) => osmXml({ 1: [0, 0], 2: [0, 100], 3: [0, 200], 4: [0, 300] }, [[1, [1, 2, 3, 4], { highway: 'footway', ...tags }]]);
+  const bridge = (await buildGraph(XmlSource.fromString(xmlFor({ bridge: 'yes' })), { dem })).graph;
+  const ground = (await buildGraph(XmlSource.fromString(xmlFor({})), { dem })).graph;
+  const e1 = bridge.nodeEle[bridge.nodeOsmId.indexOf(1)], e4 = bridge.nodeEle[bridge.nodeOsmId.indexOf(4)];
+  const slope = (e4 - e1) / 300;
+  assert.ok(Math.abs(edgeSeconds(bridge, 1, 4) - 300 / tobler(slope)) < 0.05, 'bridge: straight deck between the abutments');
+  assert.ok(edgeSeconds(ground, 1, 4) > edgeSeconds(bridge, 1, 4) + 20, 'on the ground the valley costs time');
+  let climb = 0;
+  for (let e = bridge.offsets[0]; e < bridge.offsets[bridge.nodeCount]; e++) climb = Math.max(climb, bridge.climb[e]);
+  assert.ok(climb < Math.abs(e4 - e1) + 0.01);
 });

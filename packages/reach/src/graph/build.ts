@@ -74,6 +74,7 @@ interface WayStore {
   bwd: boolean[];
   incline: number[];
   area: boolean[];
+  structure: boolean[];
 }
 
 function lowerBound(a: Float64Array, x: number): number {
@@ -104,7 +105,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
   const progress = options.onProgress ?? (() => undefined);
   const boundary = options.boundary;
 
-  const ways: WayStore = { refStart: [], refs: new GrowF64(), kind: [], fwd: [], bwd: [], incline: [], area: [] };
+  const ways: WayStore = { refStart: [], refs: new GrowF64(), kind: [], fwd: [], bwd: [], incline: [], area: [], structure: [] };
   let waysRead = 0;
   let highwaysRead = 0;
   const onWay = (_id: number, refs: number[], tags: Record<string, string>): void => {
@@ -121,6 +122,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
     ways.incline.push(c.incline);
     const closed = refs[0] === refs[refs.length - 1] && refs.length >= 4;
     ways.area.push(c.area && closed);
+    ways.structure.push(c.structure);
   };
 
   // Node table: sorted ids with coordinates (NaN = not present / clipped away).
@@ -258,6 +260,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
   // Link vertices are node-table indices in a flat pool; per-segment costs in parallel pools.
   const linkVStart = new GrowI32();
   const linkVerts = new GrowI32();
+  const linkVEle = new GrowF64(); // elevation per link vertex (parallel to linkVerts)
   const linkKind: number[] = [];
   const linkFwd: boolean[] = [];
   const linkBwd: boolean[] = [];
@@ -276,11 +279,25 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
   };
   let stepsWays = 0, elevatorWays = 0;
 
-  const emitLink = (verts: number[], kind: number, fwd: boolean, bwd: boolean, incline: number): void => {
+  const emitLink = (verts: number[], kind: number, fwd: boolean, bwd: boolean, incline: number, structure: boolean): void => {
     if (verts.length < 2) return;
+    // Vertex elevations. Bridges and tunnels do not follow the ground: only their ends are sampled
+    // from the DEM and the deck/bore is interpolated linearly by distance in between.
+    const ve = verts.map((v) => nodeEle(v));
+    if (structure && dem && verts.length > 2) {
+      const cum = [0];
+      for (let k = 1; k < verts.length; k++) {
+        cum.push(cum[k - 1] + haversineM(nodeLon[verts[k - 1]], nodeLat[verts[k - 1]], nodeLon[verts[k]], nodeLat[verts[k]]));
+      }
+      const e0 = ve[0], e1 = ve[ve.length - 1], tot = cum[cum.length - 1];
+      for (let k = 1; k + 1 < verts.length; k++) ve[k] = tot > 0 ? e0 + ((e1 - e0) * cum[k]) / tot : e0;
+    }
     linkVStart.push(linkVerts.n);
     segStart.push(segM.n);
-    for (const v of verts) linkVerts.push(v);
+    for (let k = 0; k < verts.length; k++) {
+      linkVerts.push(verts[k]);
+      linkVEle.push(ve[k]);
+    }
     linkKind.push(kind);
     linkFwd.push(fwd);
     linkBwd.push(bwd);
@@ -290,7 +307,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
       const a = verts[k], b = verts[k + 1];
       const L = haversineM(nodeLon[a], nodeLat[a], nodeLon[b], nodeLat[b]);
       totalM += L;
-      const ea = nodeEle(a), eb = nodeEle(b);
+      const ea = ve[k], eb = ve[k + 1];
       let f = 0, bw = 0, cf = 0, cb = 0;
       if (kind === WayKind.Steps) {
         // Signed rise in way direction (NaN = unknown). The incline tag gives the direction when
@@ -321,7 +338,8 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
         let prev = ea;
         for (let p = 1; p <= pieces; p++) {
           const t = p / pieces;
-          let cur = p === pieces ? eb : dem.sample(nodeLon[a] + (nodeLon[b] - nodeLon[a]) * t, nodeLat[a] + (nodeLat[b] - nodeLat[a]) * t);
+          let cur = p === pieces ? eb : structure ? ea + (eb - ea) * t
+            : dem.sample(nodeLon[a] + (nodeLon[b] - nodeLon[a]) * t, nodeLat[a] + (nodeLat[b] - nodeLat[a]) * t);
           if (Number.isNaN(cur)) cur = ea + (eb - ea) * t;
           const dh = cur - prev;
           if (pl > 0) {
@@ -348,35 +366,35 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
     }
   };
 
-  const splitWay = (refs: ArrayLike<number>, kind: number, fwd: boolean, bwd: boolean, incline: number): void => {
+  const splitWay = (refs: ArrayLike<number>, kind: number, fwd: boolean, bwd: boolean, incline: number, structure: boolean): void => {
     let cur: number[] = [];
     for (let i = 0; i < refs.length; i++) {
       const j = refs[i];
       if (j < 0) {
-        emitLink(cur, kind, fwd, bwd, incline);
+        emitLink(cur, kind, fwd, bwd, incline, structure);
         cur = [];
         continue;
       }
       if (cur.length > 0 && cur[cur.length - 1] === j) continue; // repeated node
       cur.push(j);
       if (cur.length >= 2 && (usage[j] >= 2 || endpoint[j])) {
-        emitLink(cur, kind, fwd, bwd, incline);
+        emitLink(cur, kind, fwd, bwd, incline, structure);
         cur = [j];
       }
     }
-    emitLink(cur, kind, fwd, bwd, incline);
+    emitLink(cur, kind, fwd, bwd, incline, structure);
   };
 
   for (let w = 0; w < W; w++) {
     const kind = ways.kind[w];
     if (kind === WayKind.Steps) stepsWays++;
     if (kind === WayKind.Elevator) elevatorWays++;
-    splitWay(refIdx.subarray(ways.refStart[w], ways.refStart[w + 1]), kind, ways.fwd[w], ways.bwd[w], ways.incline[w]);
+    splitWay(refIdx.subarray(ways.refStart[w], ways.refStart[w + 1]), kind, ways.fwd[w], ways.bwd[w], ways.incline[w], ways.structure[w]);
   }
   for (const r of extraRefs) {
     // Links across areas join two junctions, so they split nothing; mark endpoints anyway.
     endpoint[r[0]] = endpoint[r[1]] = 1;
-    splitWay(r, WayKind.Normal, true, true, 0);
+    splitWay(r, WayKind.Normal, true, true, 0, false);
   }
   const L0 = linkKind.length;
   linkVStart.push(linkVerts.n);
@@ -522,10 +540,11 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
     linkFrom[ci] = newId[chainFrom[ci]];
     linkTo[ci] = newId[chainTo[ci]];
     let m = 0, fs = 0, bs = 0, fc = 0, bc = 0;
-    const pushVertex = (j: number): void => {
+    const pushVertex = (p: number): void => {
+      const j = linkVerts.a[p];
       geomLon[vi] = nodeLon[j];
       geomLat[vi] = nodeLat[j];
-      geomEle[vi] = dem ? nodeEle(j) : NaN;
+      geomEle[vi] = dem ? linkVEle.a[p] : NaN;
       geomCumM[vi] = m;
       geomCumFwdS[vi] = fs;
       geomCumBwdS[vi] = bs;
@@ -542,7 +561,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
       const vs = linkVStart.a[l], ve = linkVStart.a[l + 1];
       const ss = segStart[l];
       const nv = ve - vs;
-      if (pi === 0) pushVertex(linkVerts.a[rev ? ve - 1 : vs]);
+      if (pi === 0) pushVertex(rev ? ve - 1 : vs);
       for (let k = 1; k < nv; k++) {
         // k-th step along the chain direction; seg index in link order:
         const seg = rev ? ss + (nv - 1 - k) : ss + (k - 1);
@@ -551,7 +570,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
         bs += rev ? segF.a[seg] : segB.a[seg];
         fc += rev ? segCB.a[seg] : segCF.a[seg];
         bc += rev ? segCF.a[seg] : segCB.a[seg];
-        pushVertex(linkVerts.a[rev ? ve - 1 - k : vs + k]);
+        pushVertex(rev ? ve - 1 - k : vs + k);
       }
     }
     lenM[ci] = m;
