@@ -97,7 +97,8 @@ export function AcceptInvitation({ onAccepted }: { onAccepted: (family: FamilyVi
             autoCapitalize="characters"
             autoComplete="off"
             spellCheck={false}
-            maxLength={64}
+            minLength={6}
+            maxLength={20}
           />
         </label>
         <RelationSelect label={t('accept.relation')} value={relation} onChange={setRelation} />
@@ -202,7 +203,7 @@ export function ChildForm({
           value={displayName}
           onChange={(e) => setDisplayName(e.target.value)}
           required
-          maxLength={100}
+          maxLength={50}
           placeholder={t('family.namePlaceholder')}
           name="childName"
         />
@@ -215,7 +216,7 @@ export function ChildForm({
           <input
             type="number"
             inputMode="numeric"
-            min={thisYear - 25}
+            min={1990}
             max={thisYear}
             value={birthYear}
             onChange={(e) => setBirthYear(e.target.value)}
@@ -226,7 +227,7 @@ export function ChildForm({
           <span>
             {t('family.grade')} <small className="muted">{t('common.optional')}</small>
           </span>
-          <input value={grade} onChange={(e) => setGrade(e.target.value)} maxLength={50} placeholder={t('family.gradePlaceholder')} name="grade" />
+          <input value={grade} onChange={(e) => setGrade(e.target.value)} maxLength={20} placeholder={t('family.gradePlaceholder')} name="grade" />
         </label>
       </div>
       <OrgPicker
@@ -253,7 +254,16 @@ export function ChildForm({
         />
         <small className="hint">{child ? t('family.pinKeep') : t('family.pinHint')}</small>
       </label>
-      <ErrorNotice error={error} />
+      <ErrorNotice
+        error={error}
+        fields={{
+          displayName: { label: t('family.name') },
+          birthYear: { label: t('family.birthYear') },
+          grade: { label: t('family.grade') },
+          schoolId: { label: t('family.school') },
+          pin: { label: t('family.pin'), hint: t('family.pinHint') },
+        }}
+      />
       <button type="submit" className="btn btn-primary" disabled={busy || !displayName.trim()}>
         {busy ? t('common.saving') : submitLabel}
       </button>

@@ -12,7 +12,10 @@ export function errorText(t: TFunction, error: unknown): string {
   return t('errors.unknown', { id: error instanceof Error ? error.message : String(error) });
 }
 
-export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/** How a form names its fields in validation issues: the label, and our own hint instead of the server's English text. */
+export type IssueFields = Record<string, { label: string; hint?: string }>;
+
+export function ErrorNotice({ error, onRetry, fields }: { error: unknown; onRetry?: () => void; fields?: IssueFields }) {
   const { t } = useTranslation();
   if (!error) return null;
   const issues = isApiError(error) ? error.issues : [];
@@ -23,11 +26,20 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
         <>
           <p className="muted small">{t('errors.issues')}</p>
           <ul className="issues">
-            {issues.map((issue, i) => (
-              <li key={i}>
-                {issue.path && <code>{issue.path}</code>} {issue.message}
-              </li>
-            ))}
+            {issues.map((issue, i) => {
+              const field = fields?.[issue.path] ?? fields?.[issue.path.split('.')[0]];
+              return (
+                <li key={i}>
+                  {field ? (
+                    t('common.labelled', { label: field.label, value: field.hint ?? issue.message })
+                  ) : (
+                    <>
+                      {issue.path && <code>{issue.path}</code>} {issue.message}
+                    </>
+                  )}
+                </li>
+              );
+            })}
           </ul>
         </>
       )}

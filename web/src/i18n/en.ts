@@ -147,7 +147,6 @@ export const en: Messages = {
       createPlaceholder: "e.g. Xiaoyu's family",
       createSubmit: 'Create',
       age: 'age {{age}}',
-      guardianWithRelation: '{{name}} ({{relation}})',
     },
     child: {
       title: 'Child mode',
@@ -256,6 +255,7 @@ export const en: Messages = {
     createSubmit: 'Create user',
     created: 'User {{name}} was created.',
     needLogin: 'Give a username, a mobile number, or both.',
+    usernameHint: '3–40 characters: letters, digits, dot, dash, underscore',
     grant: 'Give a role',
     grantTitle: 'Give {{name}} a role',
     role: 'Role',

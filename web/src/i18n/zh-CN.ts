@@ -145,7 +145,6 @@ export const zhCN = {
       createPlaceholder: '例如：小雨一家',
       createSubmit: '新建',
       age: '{{age}} 岁',
-      guardianWithRelation: '{{name}} · {{relation}}',
     },
     child: {
       title: '孩子模式',
@@ -254,6 +253,7 @@ export const zhCN = {
     createSubmit: '创建用户',
     created: '已创建用户 {{name}}。',
     needLogin: '用户名和手机号至少填写一项。',
+    usernameHint: '3–40 位，可用字母、数字、点、短横线和下划线',
     grant: '分配角色',
     grantTitle: '为 {{name}} 分配角色',
     role: '角色',

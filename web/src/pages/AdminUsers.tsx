@@ -193,6 +193,7 @@ function CreateUserForm({ onCreated }: { onCreated: (user: AdminUser) => void })
             pattern="[A-Za-z0-9][A-Za-z0-9._\-]{2,39}"
             maxLength={40}
           />
+          <small className="hint">{t('users.usernameHint')}</small>
         </label>
         <label className="field">
           <span>{t('users.phone')}</span>
@@ -210,7 +211,17 @@ function CreateUserForm({ onCreated }: { onCreated: (user: AdminUser) => void })
           {localError}
         </div>
       )}
-      <ErrorNotice error={error} />
+      <ErrorNotice
+        error={error}
+        fields={{
+          displayName: { label: t('users.displayName') },
+          username: { label: t('users.username'), hint: t('users.usernameHint') },
+          phone: { label: t('users.phone'), hint: t('register.phoneHint') },
+          password: { label: t('users.password'), hint: t('register.passwordHint') },
+          scopeId: { label: t('users.scope') },
+          role: { label: t('users.role') },
+        }}
+      />
       <button type="submit" className="btn btn-primary" disabled={busy || (!district && !grantBody(grant)) || (!!grant.role && !grant.scopeId)}>
         {t('users.createSubmit')}
       </button>
@@ -242,6 +253,8 @@ function GrantRoleForm({ user, onDone }: { user: AdminUser; onDone: () => void }
 
 function UserCard({ user, canGrant, onChanged }: { user: AdminUser; canGrant: boolean; onChanged: (message: string) => void }) {
   const { t } = useTranslation();
+  const { session } = useSession();
+  const mayRevoke = (role: string) => (grantableRoles(session) as string[]).includes(role);
   const [granting, setGranting] = useState(false);
   const { error, run } = useAction();
 
@@ -269,7 +282,7 @@ function UserCard({ user, canGrant, onChanged }: { user: AdminUser; canGrant: bo
             <span>
               {t(`roles.${grant.role}`)} · <span className="muted">{grant.scopeName}</span>
             </span>
-            {grant.role !== 'guardian' && (
+            {mayRevoke(grant.role) && (
               <button
                 type="button"
                 className="chip-remove"

@@ -171,13 +171,14 @@ function FamilyCard({ family }: { family: FamilyView }) {
         + {t('home.family.addChild')}
       </Link>
       <h4>{t('home.family.guardians')}</h4>
-      <p>
-        {family.guardians
-          .map((g) =>
-            g.relation ? t('home.family.guardianWithRelation', { name: g.displayName, relation: relationLabel(t, g.relation) }) : g.displayName,
-          )
-          .join(t('common.listSeparator'))}
-      </p>
+      <ul className="guardian-list">
+        {family.guardians.map((g) => (
+          <li key={g.userId}>
+            <strong>{g.displayName}</strong>
+            {g.relation && <span className="muted small"> · {relationLabel(t, g.relation)}</span>}
+          </li>
+        ))}
+      </ul>
       <InviteGuardian familyId={family.id} />
     </article>
   );

@@ -100,7 +100,14 @@ export function RegisterPage() {
               {t('register.mismatch')}
             </div>
           )}
-          <ErrorNotice error={error} />
+          <ErrorNotice
+            error={error}
+            fields={{
+              phone: { label: t('register.phone'), hint: t('register.phoneHint') },
+              password: { label: t('register.password'), hint: t('register.passwordHint') },
+              displayName: { label: t('register.displayName') },
+            }}
+          />
           <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
             {busy ? t('register.submitting') : t('register.submit')}
           </button>
