@@ -198,8 +198,8 @@ async function seedPeople(db: Kysely<DB>, orgIds: Map<string, string>, passwordH
   await db
     .insertInto('family_guardians')
     .values([
-      { family_id: family.id, user_id: userIds.get('parent.demo')!, relation: '妈妈' },
-      { family_id: family.id, user_id: userIds.get('parent2.demo')!, relation: '爸爸' },
+      { family_id: family.id, user_id: userIds.get('parent.demo')!, relation: 'mother' },
+      { family_id: family.id, user_id: userIds.get('parent2.demo')!, relation: 'father' },
     ])
     .execute();
   await db
@@ -210,7 +210,7 @@ async function seedPeople(db: Kysely<DB>, orgIds: Map<string, string>, passwordH
     ])
     .execute();
   const other = await db.insertInto('families').values({ name: '张家（演示）', created_by: userIds.get('other.parent')! }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('family_guardians').values({ family_id: other.id, user_id: userIds.get('other.parent')!, relation: '爸爸' }).execute();
+  await db.insertInto('family_guardians').values({ family_id: other.id, user_id: userIds.get('other.parent')!, relation: 'father' }).execute();
   await db.insertInto('children').values({ family_id: other.id, display_name: '小刚', birth_year: 2015, school_id: school2, grade: '五年级', pin_hash: pinHash }).execute();
 }
 
