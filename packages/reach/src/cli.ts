@@ -29,7 +29,7 @@ import { makeProfile } from './profile.ts';
 class UsageError extends Error {}
 
 const USAGE = `usage:
-  coedu graph build --osm FILE [--dem FILE ...] [--boundary GEOJSON [--boundary-crs wgs84|gcj02]] --out FILE
+  coedu graph build --osm FILE [--dem FILE ...] [--boundary GEOJSON [--boundary-crs wgs84|gcj02] [--clip-margin M]] --out FILE
                     [--keep-all-components] [--allow-partial-dem] [--flat-speed M/S]
   coedu graph info FILE
   coedu graph export --graph FILE --nodes NODES.csv --edges EDGES.csv
@@ -39,7 +39,8 @@ const USAGE = `usage:
               [--bands 5,10,15] [--out FILE]
   coedu route --graph FILE --from LON,LAT --to LON,LAT
   coedu coverage (--graph FILE | --estimate) --venues FILE(.csv|.geojson) [--boundary GEOJSON] [--cell 100]
-                 [--minutes 15] [--areas GEOJSON] [--gaps K --candidates FILE [--category C]] --out FILE.geojson`;
+                 [--boundary-crs C] [--venues-crs wgs84|gcj02|bd09] [--minutes 15] [--areas GEOJSON [--areas-crs C]]
+                 [--gaps K --candidates FILE [--category C]] --out FILE.geojson`;
 
 interface Io {
   out: (s: string) => void;
@@ -170,6 +171,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       dem: { type: 'string', multiple: true },
       boundary: { type: 'string' },
       'boundary-crs': { type: 'string' },
+      'clip-margin': { type: 'string' },
       out: { type: 'string' },
       'keep-all-components': { type: 'boolean' },
       'allow-partial-dem': { type: 'boolean' },
@@ -183,7 +185,13 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   const t0 = performance.now();
   const profile = values['flat-speed'] !== undefined ? makeProfile({ flatSpeedMps: num(values['flat-speed'], '--flat-speed', 1.25) }) : undefined;
   const dem = values.dem && values.dem.length > 0 ? await readDem(values.dem) : undefined;
-  const boundary = values.boundary ? await readBoundary(values.boundary, values['boundary-crs']) : undefined;
+  let boundary = values.boundary ? await readBoundary(values.boundary, values['boundary-crs']) : undefined;
+  if (values['clip-margin'] !== undefined) {
+    if (!boundary) throw new UsageError('--clip-margin needs --boundary');
+    const m = num(values['clip-margin'], '--clip-margin', 0);
+    if (m < 0) throw new InvalidArgumentError('--clip-margin must be ≥ 0 metres');
+    boundary = expandedBBox(boundary, m);
+  }
   const source = await openOsmFile(osm);
   const { graph, stats } = await buildGraph(source, {
     dem,
@@ -371,12 +379,25 @@ async function readVenues(path: string): Promise<Venue[]> {
   return parseVenuesCsv(text, path);
 }
 
+/** Converts venue coordinates from GCJ-02/BD-09 (Chinese map apps) to WGS-84. */
+function convertVenues(venues: Venue[], crs: string | undefined): Venue[] {
+  const c = (crs ?? 'wgs84').toLowerCase();
+  if (c === 'wgs84') return venues;
+  const from = c === 'gcj02' ? gcoord.GCJ02 : c === 'bd09' ? gcoord.BD09 : null;
+  if (!from) throw new InvalidArgumentError(`unknown coordinate system "${crs}" (use wgs84, gcj02 or bd09)`);
+  return venues.map((v) => {
+    const [lon, lat] = gcoord.transform([v.lon, v.lat], from, gcoord.WGS84) as [number, number];
+    return { ...v, lon, lat };
+  });
+}
+
 async function cmdCoverage(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       graph: { type: 'string' }, estimate: { type: 'boolean' }, venues: { type: 'string' }, boundary: { type: 'string' },
       'boundary-crs': { type: 'string' }, cell: { type: 'string' }, minutes: { type: 'string' }, out: { type: 'string' },
+      'venues-crs': { type: 'string' },
       areas: { type: 'string' }, 'areas-crs': { type: 'string' }, gaps: { type: 'string' }, candidates: { type: 'string' },
       category: { type: 'string' },
     },
@@ -388,7 +409,7 @@ async function cmdCoverage(args: string[], io: Io): Promise<number> {
   if (values.graph && values.estimate) throw new UsageError('give either --graph or --estimate, not both');
   const cellM = num(values.cell, '--cell', 100);
   const minutes = checkMinutes(num(values.minutes, '--minutes', 15), '--minutes');
-  const venues = await readVenues(venuesPath);
+  const venues = convertVenues(await readVenues(venuesPath), values['venues-crs']);
   const g = values.graph ? await loadGraph(values.graph) : null;
   let boundary: Boundary;
   if (values.boundary) boundary = await readBoundary(values.boundary, values['boundary-crs']);
@@ -403,7 +424,7 @@ async function cmdCoverage(args: string[], io: Io): Promise<number> {
   }
   if (values.gaps !== undefined) {
     const k = num(values.gaps, '--gaps', 3);
-    const cands = await readVenues(need(values.candidates, '--candidates FILE (same format as venues)'));
+    const cands = convertVenues(await readVenues(need(values.candidates, '--candidates FILE (same format as venues)')), values['venues-crs']);
     fc.gaps = findGaps(g, result, cands.map((c) => ({ id: c.id, lon: c.lon, lat: c.lat })), { k, category: values.category, minutes });
   }
   await writeFileAtomic(out, JSON.stringify(fc) + '\n');
@@ -416,6 +437,14 @@ async function cmdCoverage(args: string[], io: Io): Promise<number> {
     ].join('\n') + '\n',
   );
   return 0;
+}
+
+/** The boundary's bounding box grown by `m` metres on every side (clip rectangle). */
+function expandedBBox(b: Boundary, m: number): Boundary {
+  const [a, s, c, n] = b.bbox;
+  const dLat = m / 111195;
+  const dLon = m / (111195 * Math.cos((((s + n) / 2) * Math.PI) / 180));
+  return new Boundary([[[[a - dLon, s - dLat], [c + dLon, s - dLat], [c + dLon, n + dLat], [a - dLon, n + dLat], [a - dLon, s - dLat]]]]);
 }
 
 function bboxBoundary(lon: Float64Array, lat: Float64Array): Boundary {

@@ -98,6 +98,22 @@ describe('Monaco (OSM XML.gz + SRTM3) via the CLI', { skip }, () => {
     assert.ok(up.seconds > down.seconds, `up ${up.seconds} s vs down ${down.seconds} s`);
   });
 
+  test('clipping Monaco to a boundary polygon (GeoJSON file, CLI)', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const ring = [[7.410, 43.726], [7.428, 43.726], [7.428, 43.740], [7.410, 43.740], [7.410, 43.726]];
+    const bpath = join(dir, 'part.geojson');
+    writeFileSync(bpath, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }] }));
+    const out = join(dir, 'part.graph');
+    const c = captureIo();
+    assert.equal(await runReachCli(['graph', 'build', '--osm', dataPath('osm/monaco.osm.gz'), '--boundary', bpath, '--out', out, '--quiet'], c.io), 0, c.err.join(''));
+    const part = await readGraphFile(out);
+    assert.ok(part.nodeCount > 100 && part.nodeCount < g.nodeCount, `${part.nodeCount} nodes`);
+    for (let i = 0; i < part.geomLon.length; i++) {
+      assert.ok(part.geomLon[i] >= 7.410 && part.geomLon[i] <= 7.428 && part.geomLat[i] >= 43.726 && part.geomLat[i] <= 43.740);
+    }
+    assert.equal(part.meta.clipped, true);
+  });
+
   test('isochrones from a point: nested bands with polygons', () => {
     const fc = isochrones(g, { lon: 7.4200, lat: 43.7350 });
     assert.equal(fc.features.length, 3);

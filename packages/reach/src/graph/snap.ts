@@ -81,9 +81,10 @@ function index(g: WalkGraph): SnapIndex {
 
 /**
  * Snaps lon/lat to the nearest point of any link.
- * @throws PointOutsideGraphError (with the actual distance) when farther than `maxM`.
+ * @throws PointOutsideGraphError (with the actual distance) when farther than `maxM`; with
+ *   `exactDistance` false the search stops at the limit and the reported distance is not exact.
  */
-export function snapPoint(g: WalkGraph, lon: number, lat: number, maxM: number = g.meta.profile.snapMaxM): Snap {
+export function snapPoint(g: WalkGraph, lon: number, lat: number, maxM: number = g.meta.profile.snapMaxM, exactDistance = true): Snap {
   checkLonLat(lon, lat);
   const ix = index(g);
   if (g.linkCount === 0) throw new PointOutsideGraphError(lon, lat, Infinity, maxM);
@@ -110,10 +111,12 @@ export function snapPoint(g: WalkGraph, lon: number, lat: number, maxM: number =
       }
     }
     if (bestD <= r - SAMPLE_M / 2) break;
+    // Nothing within r − SAMPLE_M/2 ≥ maxM: provably outside. Only the error message needs the exact distance.
+    if (!exactDistance && r - SAMPLE_M / 2 >= maxM) break;
     if (r > 4e7) break;
     r *= 2;
   }
-  if (bestV < 0 || bestD > maxM) throw new PointOutsideGraphError(lon, lat, bestD, maxM);
+  if (bestV < 0 || bestD > maxM) throw new PointOutsideGraphError(lon, lat, Number.isFinite(bestD) ? bestD : r - SAMPLE_M / 2, maxM);
   const i0 = g.geomOffsets[bestL];
   return {
     queryLon: lon,

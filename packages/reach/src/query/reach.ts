@@ -117,7 +117,7 @@ export function catchments(
 /** Snap that returns null instead of throwing PointOutsideGraphError. */
 export function trySnap(g: WalkGraph, lon: number, lat: number, maxM?: number): Snap | null {
   try {
-    return snapPoint(g, lon, lat, maxM);
+    return snapPoint(g, lon, lat, maxM, false);
   } catch (e) {
     if ((e as { code?: string }).code === 'point_outside_graph') return null;
     throw e;
