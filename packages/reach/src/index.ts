@@ -38,3 +38,4 @@ export {
   DEFAULT_DETOUR_FACTOR, type Estimate, type EstimateOptions, type DetourCalibration, estimateWalk, estimateSeconds,
   calibrateDetourFactor, mulberry32,
 } from './estimate/estimate.ts';
+export { type EstimateIsochroneOptions, type EstimateIsochroneCollection, estimateIsochrones } from './estimate/isochrone.ts';
