@@ -16,6 +16,7 @@ import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import { registerFamilyRoutes } from './modules/families/families.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerHomeRoutes } from './modules/home/home.routes.ts';
+import { registerReachRoutes } from './modules/reach/reach.routes.ts';
 import { registerRegistryRoutes } from './modules/registry/registry.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
 import type { Services } from './services.ts';
@@ -68,6 +69,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerFamilyRoutes(app);
   registerUserRoutes(app);
   registerAuditRoutes(app);
+  registerReachRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'coedu_session' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiToken', { type: 'http', scheme: 'bearer' });

@@ -24,6 +24,7 @@ const envSchema = z.object({
   COEDU_SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
   COEDU_SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   COEDU_BASEMAP_URL: z.string().url().optional(),
+  COEDU_GRAPH_FILE: z.string().optional(),
   COEDU_LOG_REQUESTS: booleanFromEnv.default(false),
 });
 
@@ -42,6 +43,8 @@ export interface Config {
   maxBodyBytes: number;
   signIn: { maxFailuresPerLogin: number; maxFailuresPerIp: number; windowMs: number };
   basemapUrl: string | null;
+  /** A walking graph built by `coedu graph build`; without it the 15-minute engine runs in estimate mode. */
+  graphFile: string | null;
   logRequests: boolean;
   version: string;
 }
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       windowMs: e.COEDU_SIGN_IN_WINDOW_MINUTES * 60_000,
     },
     basemapUrl: e.COEDU_BASEMAP_URL ?? null,
+    graphFile: e.COEDU_GRAPH_FILE ? path.resolve(e.COEDU_GRAPH_FILE) : null,
     logRequests: e.COEDU_LOG_REQUESTS,
     version: process.env.npm_package_version ?? '0.1.0',
     ...overrides,

@@ -23,6 +23,11 @@ export const errorCatalogue = {
   method_not_allowed: { status: 405, message: 'Method not allowed.' },
   already_exists: { status: 409, message: 'Something with the same unique value already exists.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
+  point_outside_graph: { status: 422, message: 'The point is too far from any walkable street of the graph.' },
+  invalid_minutes: { status: 400, message: 'Minutes must be more than 0 and at most 240.' },
+  invalid_argument: { status: 400, message: 'An argument of the walking query is not valid.' },
+  no_route: { status: 422, message: 'No walking route connects these two points.' },
+  no_district_boundary: { status: 409, message: 'The registry has no district outline yet.' },
   invitation_invalid: { status: 410, message: 'The invitation code is unknown, used or expired.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
@@ -58,6 +63,23 @@ export class AppError extends Error {
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/** Error codes of the reachability engine that are the caller's fault, mapped to our vocabulary. */
+const reachErrorIds: Record<string, ErrorId> = {
+  point_outside_graph: 'point_outside_graph',
+  invalid_minutes: 'invalid_minutes',
+  invalid_argument: 'invalid_argument',
+  invalid_geojson: 'validation_failed',
+  invalid_venues: 'validation_failed',
+};
+
+/** Maps an engine error (`ReachError` with a stable `code`) to an API error, or null. */
+export function errorFromReach(error: unknown): AppError | null {
+  if (!(error instanceof Error) || error.name === 'AppError') return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !(code in reachErrorIds)) return null;
+  return new AppError(reachErrorIds[code]!, error.message, { cause: error });
 }
 
 /** Maps a PostgreSQL SQLSTATE (from pg or PGlite) to an API error, or null when it is a server fault. */

@@ -3,6 +3,7 @@ import { createApp } from './app.ts';
 import { openDatabase } from './boot.ts';
 import { loadConfig } from './config.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './seed/yuzhong-demo.ts';
+import { ReachEngine } from './modules/reach/reach.engine.ts';
 import { createServices } from './services.ts';
 
 const config = loadConfig();
@@ -10,7 +11,13 @@ const started = Date.now();
 const where = config.database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite at ${config.database.dataDir}`;
 console.log(`CoEdu Circle ${config.version}: opening ${where} …`);
 const database = await openDatabase(config, (line) => console.log(line));
-const services = createServices(database, config);
+const reachEngine = await ReachEngine.load(config.graphFile);
+console.log(
+  reachEngine.info
+    ? `walking graph: ${reachEngine.info.file} (${reachEngine.info.nodes} nodes, ${reachEngine.info.edges} edges) — walking times are network times`
+    : 'no walking graph (COEDU_GRAPH_FILE): walking times are estimates (straight line × detour factor)',
+);
+const services = createServices(database, config, { reachEngine });
 const app = createApp({ services, config });
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

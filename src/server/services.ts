@@ -5,11 +5,13 @@ import { AuthService } from './modules/auth/auth.service.ts';
 import { FamiliesService } from './modules/families/families.service.ts';
 import { HealthService } from './modules/health/health.service.ts';
 import { HomeService } from './modules/home/home.service.ts';
+import { ReachEngine } from './modules/reach/reach.engine.ts';
+import { ReachService } from './modules/reach/reach.service.ts';
 import { RegistryService } from './modules/registry/registry.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
 
 /** Every domain service, built once per process over one database. */
-export function createServices(database: Database, config: Config) {
+export function createServices(database: Database, config: Config, options: { reachEngine?: ReachEngine } = {}) {
   const { db } = database;
   const families = new FamiliesService(db);
   return {
@@ -18,6 +20,7 @@ export function createServices(database: Database, config: Config) {
     families,
     health: new HealthService(database, config.version),
     home: new HomeService(db, families),
+    reach: new ReachService(db, options.reachEngine ?? ReachEngine.fromGraph(null)),
     registry: new RegistryService(db),
     users: new UsersService(db),
   };

@@ -5,8 +5,8 @@ import { createServices } from '../../src/server/services.ts';
 
 export type TestApp = ReturnType<typeof createApp>;
 
-export function buildTestApp(database: Database, config: Config): TestApp {
-  return createApp({ services: createServices(database, config), config });
+export function buildTestApp(database: Database, config: Config, options: Parameters<typeof createServices>[2] = {}): TestApp {
+  return createApp({ services: createServices(database, config, options), config });
 }
 
 export interface TestResponse<T = any> {

@@ -9,10 +9,10 @@ import {
   tileFromHgtBytes, writeGraphFile,
 } from '../src/index.ts';
 import { runReachCli } from '../src/cli.ts';
-import { captureIo, dataPath, haveSharedData, osmXml, slopedTile } from './helpers.ts';
+import { captureIo, dataPath, sharedDataSkip, osmXml, slopedTile } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'reach-bad-'));
-const skip = haveSharedData ? false : 'shared data not found';
+const skip = sharedDataSkip('shared data not found');
 
 async function rejectsCode(p: Promise<unknown>, code: string, re?: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {

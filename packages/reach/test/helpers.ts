@@ -12,6 +12,11 @@ export const REPO_ROOT = resolve(here, '../../..');
 export const SHARED_DATA = process.env.COEDU_SHARED_DATA ?? resolve(REPO_ROOT, '../shared/data');
 export const dataPath = (rel: string): string => resolve(SHARED_DATA, rel);
 export const haveSharedData = existsSync(dataPath('osm/monaco.osm.gz'));
+/**
+ * Skip reason for tests on the real OSM/SRTM files: outside CI a missing ../shared/data skips them by name; on CI
+ * (CI=true) they must run, so a missing data folder fails loudly instead of passing silently.
+ */
+export const sharedDataSkip = (reason: string): string | false => (haveSharedData || process.env.CI === 'true' ? false : reason);
 
 /** Metres per degree of latitude (same sphere as the engine). */
 export const M_PER_DEG = (EARTH_RADIUS_M * Math.PI) / 180;

@@ -13,9 +13,9 @@ import {
   route, type WalkGraph,
 } from '../src/index.ts';
 import { runReachCli } from '../src/cli.ts';
-import { captureIo, dataPath, haveSharedData, parseEdgesCsv, referenceDijkstra } from './helpers.ts';
+import { captureIo, dataPath, sharedDataSkip, parseEdgesCsv, referenceDijkstra } from './helpers.ts';
 
-const skip = haveSharedData ? false : 'shared data not found (set COEDU_SHARED_DATA)';
+const skip = sharedDataSkip('shared data not found (set COEDU_SHARED_DATA)');
 
 /** Compares the engine (CSV `id,seconds` rows) with the reference for one origin. */
 function compare(n: number, edges: [number, number, number][], origin: number, rows: Map<number, number>, cutoff: number): number {
@@ -168,6 +168,6 @@ describe('Andorra (OSM PBF + SRTM3) via the API', { skip }, () => {
   });
 });
 
-test('shared data path resolves', { skip: existsSync(dataPath('ATTRIBUTION.md')) ? false : 'no shared data' }, () => {
+test('shared data path resolves', { skip: sharedDataSkip('no shared data') }, () => {
   assert.ok(readFileSync(dataPath('ATTRIBUTION.md'), 'utf8').includes('OpenStreetMap'));
 });

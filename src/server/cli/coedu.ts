@@ -10,6 +10,7 @@ const USAGE = `coedu — CoEdu Circle (共育圈) command line
   coedu seed                    load the Yuzhong demo data (idempotent)
   coedu graph build|info|export walking graphs from OpenStreetMap + SRTM (see docs/IMPORT-MAP.md)
   coedu reach                   minutes from a point to every node within a cutoff
+  coedu route                   walking route between two points (minutes, metres, climb)
   coedu coverage                district coverage grid for a set of venues
 
 Run \`coedu graph\`, \`coedu reach --help\` etc. for their options.`;
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'graph':
     case 'reach':
+    case 'route':
     case 'coverage':
       return runReachCli(argv);
     case undefined:

@@ -153,7 +153,36 @@ export interface AuditEventsTable {
   detail: Json<Record<string, unknown>>;
 }
 
+export interface CoverageRunsTable {
+  id: Generated<string>;
+  created_at: Timestamp;
+  created_by: string | null;
+  method: 'network' | 'estimate';
+  cell_m: number;
+  minutes: number;
+  categories: Json<string[]>;
+  venues: Json<{ id: string; name: string; category: string; lon: number; lat: number }[]>;
+  graph_info: Json<Record<string, unknown> | null> | null;
+  summary: Json<Record<string, unknown>>;
+  area_summaries: Json<Record<string, unknown>[]>;
+  cell_count: number;
+  areas_illustrative: Generated<boolean>;
+}
+
+export interface CoverageCellsTable {
+  run_id: string;
+  idx: number;
+  lon: number;
+  lat: number;
+  reachable: boolean;
+  minutes: Json<Record<string, number | null>>;
+  venues_within: number;
+  geometry: Json<{ type: string; coordinates: unknown }>;
+}
+
 export interface DB {
+  coverage_runs: CoverageRunsTable;
+  coverage_cells: CoverageCellsTable;
   app_meta: AppMetaTable;
   divisions: DivisionsTable;
   organisations: OrganisationsTable;

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, errorFromSqlState, isAppError } from '../errors.ts';
+import { AppError, errorFromReach, errorFromSqlState, isAppError } from '../errors.ts';
 import type { AppEnv } from './openapi.ts';
 
 /** Turns anything thrown while handling a request into the one error shape; only genuine faults become 500s. */
@@ -15,6 +15,8 @@ export function toAppError(error: unknown): AppError {
     if (error.status === 405) return new AppError('method_not_allowed');
     if (error.status >= 400 && error.status < 500) return new AppError('validation_failed', error.message);
   }
+  const fromReach = errorFromReach(error);
+  if (fromReach) return fromReach;
   const fromSql = errorFromSqlState(error);
   if (fromSql) return fromSql;
   return new AppError('internal_error', undefined, { cause: error });

@@ -27,7 +27,8 @@ export type AuditAction =
   | 'family.join'
   | 'child.create'
   | 'child.update'
-  | 'child.read';
+  | 'child.read'
+  | 'coverage.create';
 
 /**
  * Writes one audit event. Call it with the same transaction as the change it records, so that the change and its
