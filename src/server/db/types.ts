@@ -180,9 +180,18 @@ export interface CoverageCellsTable {
   geometry: Json<{ type: string; coordinates: unknown }>;
 }
 
-export interface DB {
+/**
+ * The whole schema. Each domain that owns tables declares them in an interface (here, or in its module's
+ * `*.tables.ts`) and the database type is their union.
+ */
+export interface DB extends CoreTables, ReachTables {}
+
+export interface ReachTables {
   coverage_runs: CoverageRunsTable;
   coverage_cells: CoverageCellsTable;
+}
+
+export interface CoreTables {
   app_meta: AppMetaTable;
   divisions: DivisionsTable;
   organisations: OrganisationsTable;
