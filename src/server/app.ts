@@ -13,6 +13,8 @@ import { onError } from './http/on-error.ts';
 import { createOpenApiApp, type AppEnv } from './http/openapi.ts';
 import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
+import { registerDirectoryRoutes } from './modules/directory/directory.routes.ts';
+import { registerHsdsRoutes } from './modules/directory/hsds.routes.ts';
 import { registerFamilyRoutes } from './modules/families/families.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerHomeRoutes } from './modules/home/home.routes.ts';
@@ -70,6 +72,8 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerUserRoutes(app);
   registerAuditRoutes(app);
   registerReachRoutes(app);
+  registerDirectoryRoutes(app);
+  registerHsdsRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'coedu_session' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiToken', { type: 'http', scheme: 'bearer' });

@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { seedYuzhongDirectory } from './seed/yuzhong-directory.ts';
 import { seedYuzhongDemo } from './seed/yuzhong-demo.ts';
 
 /** Opens the configured database, applies migrations and (if configured) seeds the demo. */
@@ -9,7 +10,10 @@ export async function openDatabase(config: Config, log: (line: string) => void =
   try {
     const applied = await migrate(database);
     if (applied.length > 0) log(`migrations applied: ${applied.join(', ')}`);
-    if (config.seedDemo && (await seedYuzhongDemo(database.db))) log('Yuzhong demo data seeded');
+    if (config.seedDemo) {
+      if (await seedYuzhongDemo(database.db)) log('Yuzhong demo data seeded');
+      if (await seedYuzhongDirectory(database.db)) log('Yuzhong directory demo seeded (bases, cultural spaces, practice bases, offers)');
+    }
     return database;
   } catch (error) {
     await database.close();

@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
+import { DirectoryService, HsdsService } from './modules/directory/directory.service.ts';
 import { FamiliesService } from './modules/families/families.service.ts';
 import { HealthService } from './modules/health/health.service.ts';
 import { HomeService } from './modules/home/home.service.ts';
@@ -14,8 +15,11 @@ import { UsersService } from './modules/users/users.service.ts';
 export function createServices(database: Database, config: Config, options: { reachEngine?: ReachEngine } = {}) {
   const { db } = database;
   const families = new FamiliesService(db);
+  const directory = new DirectoryService(db);
   return {
     audit: new AuditService(db),
+    directory,
+    hsds: new HsdsService(db, directory),
     auth: new AuthService(db, config),
     families,
     health: new HealthService(database, config.version),

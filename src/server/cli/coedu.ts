@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 import { createDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { DEMO_ACCOUNTS, seedYuzhongDemo } from '../seed/yuzhong-demo.ts';
+import { seedYuzhongDirectory } from '../seed/yuzhong-directory.ts';
 
 const USAGE = `coedu — CoEdu Circle (共育圈) command line
 
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
       return withDatabase(async (database) => {
         await migrate(database);
         const seeded = await seedYuzhongDemo(database.db);
+        await seedYuzhongDirectory(database.db);
         console.log(seeded ? `Yuzhong demo seeded; sign-ins: ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}` : 'demo data already present; nothing to do');
       });
     case 'graph':

@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PointsTables } from '../modules/points/points.tables.ts';
+import type { DirectoryTables } from '../modules/directory/directory.tables.ts';
 
 /** Kysely table types; they mirror the SQL migrations (the migrations are the source of truth). */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -41,6 +43,10 @@ export interface OrganisationsTable {
   kind: OrgKind;
   division_code: string | null;
   address: string | null;
+  description: string | null;
+  email: string | null;
+  website: string | null;
+  phone: string | null;
   lon: number | null;
   lat: number | null;
   source_crs: Crs | null;
@@ -184,7 +190,7 @@ export interface CoverageCellsTable {
  * The whole schema. Each domain that owns tables declares them in an interface (here, or in its module's
  * `*.tables.ts`) and the database type is their union.
  */
-export interface DB extends CoreTables, ReachTables {}
+export interface DB extends CoreTables, ReachTables, DirectoryTables, PointsTables {}
 
 export interface ReachTables {
   coverage_runs: CoverageRunsTable;

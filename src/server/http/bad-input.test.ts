@@ -11,10 +11,14 @@ interface Operation {
   path: string;
   hasBody: boolean;
   pathParams: string[];
+  /** A valid value for each path parameter: a fresh UUID, or the example the spec gives for non-UUID ones. */
+  validPathValue: (name: string) => string;
   queryParams: { name: string; schema: { type?: string } }[];
 }
 
-function operationsOf(spec: { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { in: string; name: string; schema: { type?: string } }[] }>> }): Operation[] {
+type SpecParameter = { in: string; name: string; example?: unknown; schema: { type?: string; format?: string; example?: unknown } };
+
+function operationsOf(spec: { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: SpecParameter[] }>> }): Operation[] {
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, operation] of Object.entries(item)) {
@@ -24,6 +28,11 @@ function operationsOf(spec: { paths: Record<string, Record<string, { requestBody
         path,
         hasBody: Boolean(operation.requestBody),
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        validPathValue: (name) => {
+          const parameter = parameters.find((p) => p.in === 'path' && p.name === name);
+          if (!parameter || parameter.schema.format === 'uuid') return randomUUID();
+          return String(parameter.schema.example ?? parameter.example);
+        },
         queryParams: parameters.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })),
       });
     }
@@ -67,7 +76,7 @@ describeEachDatabase('bad input on every endpoint', (fixture) => {
     const writes = operations.filter((op) => op.hasBody);
     assert.ok(writes.length >= 12);
     for (const op of writes) {
-      const path = fill(op.path, () => randomUUID());
+      const path = fill(op.path, op.validPathValue);
       const label = `${op.method} ${op.path}`;
       await expectError(await admin.request(op.method, path, undefined, { rawBody: '{"name": "未闭合' }), 400, 'malformed_json', `${label} malformed`);
       await expectError(await admin.request(op.method, path, ['an', 'array']), 400, 'validation_failed', `${label} array body`);

@@ -7,6 +7,7 @@ import { buildTestApp, TestClient } from '../../../test/support/http.ts';
 import { pointInRing, type Ring } from '../lib/geo.ts';
 import { readDivisionsCsv } from './registry-import.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedYuzhongDemo, subdistrictAnchorsWgs84, YUZHONG_DATA_DIR } from './yuzhong-demo.ts';
+import { seedYuzhongDirectory } from './yuzhong-directory.ts';
 
 it('the shipped Yuzhong files match the shared reference data', () => {
   const shared = process.env.COEDU_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../../shared/data');
@@ -70,5 +71,40 @@ describeEachDatabase('Yuzhong demo seed', (fixture) => {
       assert.equal(home.status, 200, account.username);
       assert.ok(home.body.sections.length >= 1, account.username);
     }
+  });
+
+  it('the directory demo: 183 bases in 8 categories, 12 cultural spaces, 15 practice bases, offers everywhere; idempotent', async () => {
+    const { db } = fixture();
+    assert.equal(await seedYuzhongDirectory(db), true);
+    assert.equal(await seedYuzhongDirectory(db), false);
+    const designated = await db
+      .selectFrom('attributes as a')
+      .innerJoin('taxonomy_terms as t', 't.id', 'a.term_id')
+      .select(['t.code', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('t.taxonomy_id', '=', 'designation')
+      .groupBy('t.code')
+      .execute();
+    const byDesignation = Object.fromEntries(designated.map((d) => [d.code, Number(d.n)]));
+    assert.equal(byDesignation.education_base, 183);
+    assert.equal(byDesignation.cultural_space, 12);
+    assert.equal(byDesignation.practice_base, 15);
+    const categories = await db
+      .selectFrom('attributes as a')
+      .innerJoin('taxonomy_terms as t', 't.id', 'a.term_id')
+      .select('t.code')
+      .distinct()
+      .where('t.taxonomy_id', '=', 'base_category')
+      .execute();
+    assert.equal(categories.length, 8);
+    const names = (await db.selectFrom('organisations').select('name').execute()).map((o) => o.name);
+    for (const named of ['中法学校旧址', '中医少林堂', '枇杷山书院', '巴渝文化博物馆', '重庆市文物考古研究院', '中华路小学', '人民路小学']) assert.ok(names.includes(named), named);
+    const withoutOffer = await db
+      .selectFrom('organisations as o')
+      .select('o.name')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('services as s').select('s.id').whereRef('s.organisation_id', '=', 'o.id'))))
+      .execute();
+    assert.deepEqual(withoutOffer, [], 'every organisation offers something');
+    const locations = await db.selectFrom('locations').select(['location_illustrative']).execute();
+    assert.ok(locations.length > 300 && locations.every((l) => l.location_illustrative));
   });
 });

@@ -75,6 +75,21 @@ export function communitiesAdministered(actor: Actor): string[] {
     .map((grant) => grant.scopeId);
 }
 
+/** Organisation kinds a community admin looks after inside their community. */
+export const COMMUNITY_ADMIN_KINDS = ['community_parent_school', 'venue'] as const;
+
+/**
+ * Whether the actor may change an organisation and what it offers: district staff anything; school admins and venue
+ * managers their own organisation; community admins the parent schools and venues of their community.
+ */
+export function canManageOrganisation(actor: Actor, org: { id: string; kind: string; division_code: string | null }): boolean {
+  if (isDistrictStaff(actor)) return true;
+  if (organisationsWithRole(actor, 'school_admin', 'venue_manager').includes(org.id)) return true;
+  return Boolean(
+    org.division_code && (COMMUNITY_ADMIN_KINDS as readonly string[]).includes(org.kind) && communitiesAdministered(actor).includes(org.division_code),
+  );
+}
+
 export function isGuardianOf(actor: Actor, familyId: string): boolean {
   return actor.familyIds.includes(familyId);
 }

@@ -28,7 +28,32 @@ export type AuditAction =
   | 'child.create'
   | 'child.update'
   | 'child.read'
-  | 'coverage.create';
+  | 'points.award'
+  | 'points.reverse'
+  | 'points.rating_submit'
+  | 'points.rating_read'
+  | 'points.redeem'
+  | 'points.redemption_update'
+  | 'points.term_create'
+  | 'points.term_update'
+  | 'points.rule_create'
+  | 'points.rule_update'
+  | 'points.reward_create'
+  | 'points.reward_update'
+  | 'points.school_event_create'
+  | 'points.attendance_record'
+  | 'points.guardians_read'
+  | 'points.aggregate_read'
+  | 'points.handbook_read'
+  | 'points.photo_read'
+  | 'coverage.create'
+  | 'directory.term_create'
+  | 'directory.term_update'
+  | 'directory.service_create'
+  | 'directory.service_update'
+  | 'directory.location_create'
+  | 'directory.location_update'
+  | 'directory.import';
 
 /**
  * Writes one audit event. Call it with the same transaction as the change it records, so that the change and its

@@ -2,7 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Crs, DB, DivisionLevel, OrgKind } from '../../db/types.ts';
 import { AppError } from '../../errors.ts';
 import { toWgs84 } from '../../lib/geo.ts';
-import { communitiesAdministered, isDistrictStaff, organisationsWithRole, requireAdult, type Actor, type RequestContext } from '../access/actor.ts';
+import {
+  canManageOrganisation,
+  communitiesAdministered,
+  COMMUNITY_ADMIN_KINDS as COMMUNITY_ADMIN_KIND_LIST,
+  isDistrictStaff,
+  requireAdult,
+  type Actor,
+  type RequestContext,
+} from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import * as repo from './registry.repository.ts';
 
@@ -18,7 +26,7 @@ interface OrganisationInput {
 }
 
 /** Organisation kinds a community admin may add within their own community. */
-const COMMUNITY_ADMIN_KINDS: OrgKind[] = ['community_parent_school', 'venue'];
+const COMMUNITY_ADMIN_KINDS: readonly OrgKind[] = COMMUNITY_ADMIN_KIND_LIST;
 
 export class RegistryService {
   constructor(private readonly db: Kysely<DB>) {}
@@ -135,10 +143,7 @@ export class RegistryService {
   }
 
   private assertCanManage(actor: Actor, org: { id: string; kind: OrgKind; division_code: string | null }) {
-    if (isDistrictStaff(actor)) return;
-    if (organisationsWithRole(actor, 'school_admin', 'venue_manager').includes(org.id)) return;
-    if (org.division_code && COMMUNITY_ADMIN_KINDS.includes(org.kind) && communitiesAdministered(actor).includes(org.division_code)) return;
-    throw new AppError('out_of_scope', 'This organisation is outside your scope.');
+    if (!canManageOrganisation(actor, org)) throw new AppError('out_of_scope', 'This organisation is outside your scope.');
   }
 
   private async validatedValues(db: Kysely<DB>, input: OrganisationInput): Promise<repo.OrganisationWrite> {

@@ -1,0 +1,918 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/types.ts';
+import type { AttendanceKind, EntryKind, EntrySourceType, RuleKind } from './points.tables.ts';
+
+/** A `date` column as 'YYYY-MM-DD' text (drivers would turn it into a local-midnight Date otherwise). */
+const dateText = (ref: string, alias: string) => sql<string>`${sql.ref(ref)}::text`.as(alias);
+
+// ---------------------------------------------------------------------------------------------------------------------
+// terms and rules
+
+function termsQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('points_terms as t')
+    .select([
+      't.id',
+      't.district_code',
+      't.name',
+      dateText('t.starts_on', 'starts_on'),
+      dateText('t.ends_on', 'ends_on'),
+      't.rating_points',
+      't.version',
+      't.updated_at',
+    ]);
+}
+export type TermViewRow = Awaited<ReturnType<typeof findTerm>> & {};
+
+export async function findTerm(db: Kysely<DB>, id: string) {
+  return termsQuery(db).where('t.id', '=', id).executeTakeFirst();
+}
+
+export async function findTermCovering(db: Kysely<DB>, districtCode: string, date: string) {
+  return termsQuery(db)
+    .where('t.district_code', '=', districtCode)
+    .where('t.starts_on', '<=', date)
+    .where('t.ends_on', '>=', date)
+    .executeTakeFirst();
+}
+
+export async function listTerms(db: Kysely<DB>, districtCodes: string[] | null) {
+  let query = termsQuery(db).orderBy('t.starts_on', 'desc');
+  if (districtCodes) query = query.where('t.district_code', 'in', districtCodes.length > 0 ? districtCodes : ['']);
+  return query.execute();
+}
+
+export async function overlappingTerms(db: Kysely<DB>, districtCode: string, startsOn: string, endsOn: string, excludeId?: string) {
+  let query = termsQuery(db).where('t.district_code', '=', districtCode).where('t.starts_on', '<=', endsOn).where('t.ends_on', '>=', startsOn);
+  if (excludeId) query = query.where('t.id', '<>', excludeId);
+  return query.execute();
+}
+
+/** The nearest terms before and after `date` (for fitting a default term into a gap). */
+export async function neighbourTerms(db: Kysely<DB>, districtCode: string, date: string) {
+  const [previous, next] = await Promise.all([
+    termsQuery(db).where('t.district_code', '=', districtCode).where('t.ends_on', '<', date).orderBy('t.ends_on', 'desc').limit(1).executeTakeFirst(),
+    termsQuery(db).where('t.district_code', '=', districtCode).where('t.starts_on', '>', date).orderBy('t.starts_on').limit(1).executeTakeFirst(),
+  ]);
+  return { previous, next };
+}
+
+/** Serialises term creation per district (PostgreSQL and PGlite alike), released at commit. */
+export async function lockDistrictTerms(db: Kysely<DB>, districtCode: string) {
+  await sql`select pg_advisory_xact_lock(7243002, hashtext(${districtCode}))`.execute(db);
+}
+
+export async function insertTerm(
+  db: Kysely<DB>,
+  term: { districtCode: string; name: string; startsOn: string; endsOn: string; ratingPoints: number[]; createdBy: string | null },
+) {
+  return db
+    .insertInto('points_terms')
+    .values({
+      district_code: term.districtCode,
+      name: term.name,
+      starts_on: term.startsOn,
+      ends_on: term.endsOn,
+      rating_points: JSON.stringify(term.ratingPoints),
+      created_by: term.createdBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateTerm(db: Kysely<DB>, id: string, changes: { name?: string; startsOn?: string; endsOn?: string; ratingPoints?: number[] }) {
+  await db
+    .updateTable('points_terms')
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.startsOn !== undefined ? { starts_on: changes.startsOn } : {}),
+      ...(changes.endsOn !== undefined ? { ends_on: changes.endsOn } : {}),
+      ...(changes.ratingPoints !== undefined ? { rating_points: JSON.stringify(changes.ratingPoints) } : {}),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Entries already booked in the term outside [startsOn, endsOn] (a term cannot shrink past its own history). */
+export async function countEntriesOutside(db: Kysely<DB>, termId: string, startsOn: string, endsOn: string) {
+  const row = await db
+    .selectFrom('points_entries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('term_id', '=', termId)
+    .where((eb) => eb.or([eb('occurred_on', '<', startsOn), eb('occurred_on', '>', endsOn)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+const ruleColumns = [
+  'r.id',
+  'r.term_id',
+  'r.kind',
+  'r.code',
+  'r.name_zh',
+  'r.name_en',
+  'r.icon',
+  'r.points',
+  'r.cap_per_day',
+  'r.cap_per_week',
+  'r.cap_per_term',
+  'r.active',
+  'r.sort_order',
+  'r.version',
+] as const;
+
+export async function listRules(db: Kysely<DB>, termId: string, kind?: RuleKind) {
+  let query = db.selectFrom('points_rules as r').select(ruleColumns).where('r.term_id', '=', termId);
+  if (kind) query = query.where('r.kind', '=', kind);
+  return query.orderBy('r.kind').orderBy('r.sort_order').orderBy('r.code').execute();
+}
+export type RuleViewRow = Awaited<ReturnType<typeof listRules>>[number];
+
+/** A rule with the dates and district of its term. */
+export async function findRuleWithTerm(db: Kysely<DB>, id: string) {
+  return db
+    .selectFrom('points_rules as r')
+    .innerJoin('points_terms as t', 't.id', 'r.term_id')
+    .select([...ruleColumns, 't.district_code', dateText('t.starts_on', 'term_starts_on'), dateText('t.ends_on', 'term_ends_on')])
+    .where('r.id', '=', id)
+    .executeTakeFirst();
+}
+export type RuleWithTermRow = NonNullable<Awaited<ReturnType<typeof findRuleWithTerm>>>;
+
+export async function findRuleByCode(db: Kysely<DB>, termId: string, code: string) {
+  return db.selectFrom('points_rules as r').select(ruleColumns).where('r.term_id', '=', termId).where('r.code', '=', code).executeTakeFirst();
+}
+
+export interface RuleWrite {
+  kind: RuleKind;
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  icon: string;
+  points: number | null;
+  capPerDay: number | null;
+  capPerWeek: number | null;
+  capPerTerm: number | null;
+  active?: boolean;
+  sortOrder: number;
+}
+
+export async function insertRules(db: Kysely<DB>, termId: string, rules: RuleWrite[]) {
+  if (rules.length === 0) return [];
+  return db
+    .insertInto('points_rules')
+    .values(
+      rules.map((rule) => ({
+        term_id: termId,
+        kind: rule.kind,
+        code: rule.code,
+        name_zh: rule.nameZh,
+        name_en: rule.nameEn,
+        icon: rule.icon,
+        points: rule.points,
+        cap_per_day: rule.capPerDay,
+        cap_per_week: rule.capPerWeek,
+        cap_per_term: rule.capPerTerm,
+        active: rule.active ?? true,
+        sort_order: rule.sortOrder,
+      })),
+    )
+    .returning('id')
+    .execute();
+}
+
+export async function updateRule(
+  db: Kysely<DB>,
+  id: string,
+  changes: Partial<{ nameZh: string; nameEn: string; icon: string; points: number; capPerDay: number | null; capPerWeek: number | null; capPerTerm: number | null; active: boolean; sortOrder: number }>,
+) {
+  await db
+    .updateTable('points_rules')
+    .set({
+      ...(changes.nameZh !== undefined ? { name_zh: changes.nameZh } : {}),
+      ...(changes.nameEn !== undefined ? { name_en: changes.nameEn } : {}),
+      ...(changes.icon !== undefined ? { icon: changes.icon } : {}),
+      ...(changes.points !== undefined ? { points: changes.points } : {}),
+      ...(changes.capPerDay !== undefined ? { cap_per_day: changes.capPerDay } : {}),
+      ...(changes.capPerWeek !== undefined ? { cap_per_week: changes.capPerWeek } : {}),
+      ...(changes.capPerTerm !== undefined ? { cap_per_term: changes.capPerTerm } : {}),
+      ...(changes.active !== undefined ? { active: changes.active } : {}),
+      ...(changes.sortOrder !== undefined ? { sort_order: changes.sortOrder } : {}),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// districts
+
+/** The district of a family: the district above the division of its children's schools (most children win). */
+export async function resolveFamilyDistrict(db: Kysely<DB>, familyId: string): Promise<string | null> {
+  const result = await sql<{ code: string }>`
+    with recursive up as (
+      select d.code, d.level, d.parent_code, c.id as child_id
+      from children c
+      join organisations o on o.id = c.school_id
+      join divisions d on d.code = o.division_code
+      where c.family_id = ${familyId}
+      union all
+      select p.code, p.level, p.parent_code, up.child_id
+      from up join divisions p on p.code = up.parent_code
+    )
+    select code from up where level = 'district' group by code order by count(*) desc, code limit 1
+  `.execute(db);
+  return result.rows[0]?.code ?? null;
+}
+
+/** The only district of the registry, when there is exactly one (the usual single-district deployment). */
+export async function soleDistrict(db: Kysely<DB>): Promise<string | null> {
+  const rows = await db.selectFrom('divisions').select('code').where('level', '=', 'district').limit(2).execute();
+  return rows.length === 1 ? rows[0]!.code : null;
+}
+
+/** Districts a user's grants reach: district grants directly, lower scopes through their division. */
+export async function districtOfDivision(db: Kysely<DB>, code: string): Promise<string | null> {
+  const result = await sql<{ code: string }>`
+    with recursive up as (
+      select code, level, parent_code from divisions where code = ${code}
+      union all
+      select p.code, p.level, p.parent_code from up join divisions p on p.code = up.parent_code
+    )
+    select code from up where level = 'district' limit 1
+  `.execute(db);
+  return result.rows[0]?.code ?? null;
+}
+
+export async function findOrganisationBasics(db: Kysely<DB>, id: string) {
+  return db.selectFrom('organisations').select(['id', 'name', 'kind', 'division_code']).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findFamily(db: Kysely<DB>, id: string) {
+  return db.selectFrom('families').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// the ledger
+
+export async function findAccount(db: Kysely<DB>, familyId: string) {
+  return db.selectFrom('points_accounts').select(['family_id', 'district_code', 'balance', 'entry_count']).where('family_id', '=', familyId).executeTakeFirst();
+}
+
+/**
+ * Creates the account if needed and takes its row lock until the transaction ends. Every ledger write of a family
+ * goes through here first, so writes to one account are serialised while writes to different accounts run in
+ * parallel. Statements after this one see everything committed by earlier holders of the lock.
+ */
+export async function lockAccount(trx: Kysely<DB>, familyId: string, districtCode: string | null) {
+  await trx
+    .insertInto('points_accounts')
+    .values({ family_id: familyId, district_code: districtCode })
+    .onConflict((oc) => oc.column('family_id').doNothing())
+    .execute();
+  return trx
+    .selectFrom('points_accounts')
+    .select(['family_id', 'district_code', 'balance', 'entry_count'])
+    .where('family_id', '=', familyId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+}
+
+const entryColumns = [
+  'e.id',
+  'e.seq',
+  'e.family_id',
+  'e.amount',
+  'e.kind',
+  'e.source_type',
+  'e.source_id',
+  'e.rule_id',
+  'e.term_id',
+  'e.idempotency_key',
+  'e.request_hash',
+  'e.reverses_entry_id',
+  'e.reason',
+  'e.balance_after',
+  'e.actor_user_id',
+  'e.actor_child_id',
+  'e.created_at',
+] as const;
+
+export async function findEntryByKey(db: Kysely<DB>, familyId: string, key: string) {
+  return db
+    .selectFrom('points_entries as e')
+    .select([...entryColumns, dateText('e.occurred_on', 'occurred_on')])
+    .where('e.family_id', '=', familyId)
+    .where('e.idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+export type EntryBaseRow = NonNullable<Awaited<ReturnType<typeof findEntryByKey>>>;
+
+export async function findEntry(db: Kysely<DB>, id: string) {
+  return db
+    .selectFrom('points_entries as e')
+    .select([...entryColumns, dateText('e.occurred_on', 'occurred_on')])
+    .where('e.id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function findReversalOf(db: Kysely<DB>, entryId: string) {
+  return db.selectFrom('points_entries').select(['id']).where('reverses_entry_id', '=', entryId).executeTakeFirst();
+}
+
+/** Net points already booked for one rule on the day, in the week and in the term (reversals count negative). */
+export async function capUsage(db: Kysely<DB>, familyId: string, ruleId: string, day: string, weekFrom: string, weekTo: string) {
+  const row = await db
+    .selectFrom('points_entries')
+    .select([
+      sql<number>`coalesce(sum(amount) filter (where occurred_on = ${day}::date), 0)`.as('day'),
+      sql<number>`coalesce(sum(amount) filter (where occurred_on between ${weekFrom}::date and ${weekTo}::date), 0)`.as('week'),
+      sql<number>`coalesce(sum(amount), 0)`.as('term'),
+    ])
+    .where('family_id', '=', familyId)
+    .where('rule_id', '=', ruleId)
+    .executeTakeFirstOrThrow();
+  return { day: Number(row.day), week: Number(row.week), term: Number(row.term) };
+}
+
+export interface NewEntry {
+  familyId: string;
+  amount: number;
+  kind: EntryKind;
+  sourceType: EntrySourceType;
+  sourceId: string;
+  ruleId: string | null;
+  termId: string | null;
+  occurredOn: string;
+  idempotencyKey: string;
+  requestHash: string;
+  reversesEntryId?: string | null;
+  reason?: string | null;
+  balanceAfter: number;
+  actorUserId: string | null;
+  actorChildId: string | null;
+}
+
+export async function insertEntry(db: Kysely<DB>, entry: NewEntry) {
+  return db
+    .insertInto('points_entries')
+    .values({
+      family_id: entry.familyId,
+      amount: entry.amount,
+      kind: entry.kind,
+      source_type: entry.sourceType,
+      source_id: entry.sourceId,
+      rule_id: entry.ruleId,
+      term_id: entry.termId,
+      occurred_on: entry.occurredOn,
+      idempotency_key: entry.idempotencyKey,
+      request_hash: entry.requestHash,
+      reverses_entry_id: entry.reversesEntryId ?? null,
+      reason: entry.reason ?? null,
+      balance_after: entry.balanceAfter,
+      actor_user_id: entry.actorUserId,
+      actor_child_id: entry.actorChildId,
+    })
+    .returning(['id', 'seq'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function setAccountBalance(db: Kysely<DB>, familyId: string, balance: number, addedEntries: number) {
+  await db
+    .updateTable('points_accounts')
+    .set({ balance, entry_count: sql`entry_count + ${addedEntries}`, updated_at: sql`now()` })
+    .where('family_id', '=', familyId)
+    .execute();
+}
+
+/** Entries of a family, newest first, with what each came from (one query, left joins on the evidence tables). */
+export async function listEntries(db: Kysely<DB>, filter: { familyId?: string; ids?: string[]; limit: number; beforeSeq?: number }) {
+  let query = db
+    .selectFrom('points_entries as e')
+    .leftJoin('points_rules as r', 'r.id', 'e.rule_id')
+    .leftJoin('points_home_activities as h', (join) => join.onRef('h.id', '=', 'e.source_id').on('e.source_type', '=', 'home_activity'))
+    .leftJoin('points_attendance as a', (join) => join.onRef('a.id', '=', 'e.source_id').on('e.source_type', '=', 'attendance'))
+    .leftJoin('points_school_events as ev', 'ev.id', 'a.event_id')
+    .leftJoin('organisations as school', 'school.id', 'ev.school_id')
+    .leftJoin('points_rating_sheets as rs', (join) => join.onRef('rs.id', '=', 'e.source_id').on('e.source_type', '=', 'child_rating'))
+    .leftJoin('points_redemptions as rd', (join) => join.onRef('rd.id', '=', 'e.source_id').on('e.source_type', '=', 'redemption'))
+    .leftJoin('points_rewards as rw', 'rw.id', 'rd.reward_id')
+    .leftJoin('users as actor', 'actor.id', 'e.actor_user_id')
+    .leftJoin('users as attendee', 'attendee.id', 'a.guardian_user_id')
+    .leftJoin('points_entries as rev', 'rev.reverses_entry_id', 'e.id')
+    .select([
+      ...entryColumns,
+      dateText('e.occurred_on', 'occurred_on'),
+      'r.code as rule_code',
+      'r.name_zh as rule_name_zh',
+      'r.name_en as rule_name_en',
+      'r.icon as rule_icon',
+      'r.kind as rule_kind',
+      'h.note as home_note',
+      'h.photo_id as home_photo_id',
+      'ev.id as event_id',
+      'ev.title as event_title',
+      'ev.kind as event_kind',
+      dateText('ev.held_on', 'event_held_on'),
+      'school.name as school_name',
+      'attendee.display_name as attendee_name',
+      dateText('rs.week_start', 'rating_week_start'),
+      'rd.code as redemption_code',
+      'rd.status as redemption_status',
+      'rw.title as reward_title',
+      'actor.display_name as actor_name',
+      'rev.id as reversed_by_entry_id',
+    ])
+    .orderBy('e.seq', 'desc')
+    .limit(filter.limit);
+  if (filter.familyId) query = query.where('e.family_id', '=', filter.familyId);
+  if (filter.ids) query = query.where('e.id', 'in', filter.ids.length > 0 ? filter.ids : ['00000000-0000-0000-0000-000000000000']);
+  if (filter.beforeSeq !== undefined) query = query.where('e.seq', '<', filter.beforeSeq);
+  return query.execute();
+}
+export type EntryListRow = Awaited<ReturnType<typeof listEntries>>[number];
+
+/** Points earned and spent in a term by source (net of reversals). */
+export async function termTotals(db: Kysely<DB>, familyId: string, termId: string) {
+  return db
+    .selectFrom('points_entries')
+    .select(['source_type', (eb) => eb.fn.sum<number>('amount').as('points'), (eb) => eb.fn.countAll<number>().as('entries')])
+    .where('family_id', '=', familyId)
+    .where('term_id', '=', termId)
+    .groupBy('source_type')
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// home activities and photos
+
+export async function insertPhoto(
+  db: Kysely<DB>,
+  photo: { id: string; familyId: string; contentType: 'image/jpeg' | 'image/png' | 'image/webp'; byteSize: number; sha256: string; storagePath: string; uploadedBy: string },
+) {
+  await db
+    .insertInto('points_photos')
+    .values({
+      id: photo.id,
+      family_id: photo.familyId,
+      content_type: photo.contentType,
+      byte_size: photo.byteSize,
+      sha256: photo.sha256,
+      storage_path: photo.storagePath,
+      uploaded_by: photo.uploadedBy,
+    })
+    .execute();
+}
+
+export async function findPhoto(db: Kysely<DB>, id: string) {
+  return db.selectFrom('points_photos').select(['id', 'family_id', 'content_type', 'byte_size', 'storage_path']).where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertHomeActivity(
+  db: Kysely<DB>,
+  activity: { familyId: string; ruleId: string; occurredOn: string; note: string | null; photoId: string | null; loggedBy: string },
+) {
+  return db
+    .insertInto('points_home_activities')
+    .values({
+      family_id: activity.familyId,
+      rule_id: activity.ruleId,
+      occurred_on: activity.occurredOn,
+      note: activity.note,
+      photo_id: activity.photoId,
+      logged_by: activity.loggedBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// school events and attendance
+
+const eventColumns = [
+  'ev.id',
+  'ev.school_id',
+  'ev.kind',
+  'ev.title',
+  'ev.source',
+  'ev.source_ref',
+  'ev.idempotency_key',
+  'ev.request_hash',
+  'ev.recorded_by',
+  'ev.created_at',
+] as const;
+
+function eventsQuery(db: Kysely<DB>) {
+  return db.selectFrom('points_school_events as ev').select([...eventColumns, dateText('ev.held_on', 'held_on')]);
+}
+export type SchoolEventRow = NonNullable<Awaited<ReturnType<typeof findSchoolEvent>>>;
+
+export async function findSchoolEvent(db: Kysely<DB>, id: string) {
+  return eventsQuery(db).where('ev.id', '=', id).executeTakeFirst();
+}
+
+export async function findSchoolEventByKey(db: Kysely<DB>, schoolId: string, key: string) {
+  return eventsQuery(db).where('ev.school_id', '=', schoolId).where('ev.idempotency_key', '=', key).executeTakeFirst();
+}
+
+export async function findSchoolEventBySourceRef(db: Kysely<DB>, source: 'parent_school', ref: string) {
+  return eventsQuery(db).where('ev.source', '=', source).where('ev.source_ref', '=', ref).executeTakeFirst();
+}
+
+export async function insertSchoolEvent(
+  db: Kysely<DB>,
+  event: {
+    schoolId: string;
+    kind: AttendanceKind;
+    title: string;
+    heldOn: string;
+    source: 'staff' | 'parent_school';
+    sourceRef: string | null;
+    idempotencyKey: string | null;
+    requestHash: string | null;
+    recordedBy: string;
+  },
+) {
+  return db
+    .insertInto('points_school_events')
+    .values({
+      school_id: event.schoolId,
+      kind: event.kind,
+      title: event.title,
+      held_on: event.heldOn,
+      source: event.source,
+      source_ref: event.sourceRef,
+      idempotency_key: event.idempotencyKey,
+      request_hash: event.requestHash,
+      recorded_by: event.recordedBy,
+    })
+    .onConflict((oc) => oc.columns(['source', 'source_ref']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
+
+export async function listSchoolEvents(db: Kysely<DB>, schoolId: string, limit: number) {
+  return db
+    .selectFrom('points_school_events as ev')
+    .leftJoin('points_attendance as a', 'a.event_id', 'ev.id')
+    .select([...eventColumns, dateText('ev.held_on', 'held_on'), (eb) => eb.fn.count<number>('a.id').as('attendees')])
+    .where('ev.school_id', '=', schoolId)
+    .groupBy('ev.id')
+    .orderBy('ev.held_on', 'desc')
+    .orderBy('ev.created_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function listEventAttendees(db: Kysely<DB>, eventId: string) {
+  return db.selectFrom('points_attendance').select(['id', 'family_id', 'guardian_user_id']).where('event_id', '=', eventId).execute();
+}
+
+/** For each guardian, the families they guard that have a child at the school (oldest family first). */
+export async function familiesAtSchoolOfGuardians(db: Kysely<DB>, guardianIds: string[], schoolId: string) {
+  if (guardianIds.length === 0) return [];
+  return db
+    .selectFrom('family_guardians as g')
+    .innerJoin('families as f', 'f.id', 'g.family_id')
+    .select(['g.user_id', 'g.family_id'])
+    .where('g.user_id', 'in', guardianIds)
+    .where((eb) => eb.exists(eb.selectFrom('children as c').select('c.id').whereRef('c.family_id', '=', 'g.family_id').where('c.school_id', '=', schoolId)))
+    .orderBy('f.created_at')
+    .execute();
+}
+
+export async function findAttendance(db: Kysely<DB>, eventId: string, guardianId: string) {
+  return db.selectFrom('points_attendance').select(['id', 'family_id']).where('event_id', '=', eventId).where('guardian_user_id', '=', guardianId).executeTakeFirst();
+}
+
+export async function insertAttendance(db: Kysely<DB>, row: { eventId: string; familyId: string; guardianUserId: string; recordedBy: string }) {
+  return db
+    .insertInto('points_attendance')
+    .values({ event_id: row.eventId, family_id: row.familyId, guardian_user_id: row.guardianUserId, recorded_by: row.recordedBy })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+/** Guardians of families with a child at the school, with those children (for staff recording attendance). */
+export async function schoolGuardians(db: Kysely<DB>, schoolId: string) {
+  const children = await db
+    .selectFrom('children as c')
+    .select(['c.id', 'c.family_id', 'c.display_name', 'c.grade'])
+    .where('c.school_id', '=', schoolId)
+    .orderBy('c.grade')
+    .orderBy('c.display_name')
+    .execute();
+  const familyIds = [...new Set(children.map((c) => c.family_id))];
+  const guardians =
+    familyIds.length === 0
+      ? []
+      : await db
+          .selectFrom('family_guardians as g')
+          .innerJoin('users as u', 'u.id', 'g.user_id')
+          .select(['g.family_id', 'g.user_id', 'g.relation', 'u.display_name'])
+          .where('g.family_id', 'in', familyIds)
+          .orderBy('g.joined_at')
+          .execute();
+  return { children, guardians };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// children's ratings
+
+export async function familyGuardians(db: Kysely<DB>, familyId: string) {
+  return db
+    .selectFrom('family_guardians as g')
+    .innerJoin('users as u', 'u.id', 'g.user_id')
+    .select(['g.user_id', 'g.relation', 'u.display_name'])
+    .where('g.family_id', '=', familyId)
+    .orderBy('g.joined_at')
+    .execute();
+}
+
+export async function findSheetByKey(db: Kysely<DB>, childId: string, key: string) {
+  return db
+    .selectFrom('points_rating_sheets')
+    .select(['id', 'family_id', 'child_id', 'guardian_user_id', 'term_id', dateText('week_start', 'week_start'), 'request_hash'])
+    .where('child_id', '=', childId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+export async function ratingsOfSheet(db: Kysely<DB>, sheetId: string) {
+  return db.selectFrom('points_child_ratings').select(['rule_id', 'value', 'points']).where('sheet_id', '=', sheetId).execute();
+}
+
+export async function existingRatings(db: Kysely<DB>, childId: string, guardianId: string, weekStart: string, ruleIds: string[]) {
+  if (ruleIds.length === 0) return [];
+  return db
+    .selectFrom('points_child_ratings')
+    .select(['rule_id'])
+    .where('child_id', '=', childId)
+    .where('guardian_user_id', '=', guardianId)
+    .where('week_start', '=', weekStart)
+    .where('rule_id', 'in', ruleIds)
+    .execute();
+}
+
+/** Points already given per behaviour in a term for the family, leaving out sheets whose entry was reversed. */
+export async function ratingPointsUsed(db: Kysely<DB>, familyId: string, termId: string, ruleIds: string[]) {
+  if (ruleIds.length === 0) return new Map<string, number>();
+  const rows = await db
+    .selectFrom('points_child_ratings as cr')
+    .innerJoin('points_rating_sheets as s', 's.id', 'cr.sheet_id')
+    .select(['cr.rule_id', (eb) => eb.fn.sum<number>('cr.points').as('points')])
+    .where('cr.family_id', '=', familyId)
+    .where('s.term_id', '=', termId)
+    .where('cr.rule_id', 'in', ruleIds)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('points_entries as e')
+            .innerJoin('points_entries as rev', 'rev.reverses_entry_id', 'e.id')
+            .select('e.id')
+            .whereRef('e.source_id', '=', 's.id')
+            .where('e.source_type', '=', 'child_rating'),
+        ),
+      ),
+    )
+    .groupBy('cr.rule_id')
+    .execute();
+  return new Map(rows.map((row) => [row.rule_id, Number(row.points)]));
+}
+
+export async function insertSheet(
+  db: Kysely<DB>,
+  sheet: { familyId: string; childId: string; guardianUserId: string; termId: string; weekStart: string; idempotencyKey: string; requestHash: string },
+) {
+  return db
+    .insertInto('points_rating_sheets')
+    .values({
+      family_id: sheet.familyId,
+      child_id: sheet.childId,
+      guardian_user_id: sheet.guardianUserId,
+      term_id: sheet.termId,
+      week_start: sheet.weekStart,
+      idempotency_key: sheet.idempotencyKey,
+      request_hash: sheet.requestHash,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertRatings(
+  db: Kysely<DB>,
+  rows: { sheetId: string; familyId: string; childId: string; guardianUserId: string; ruleId: string; weekStart: string; value: number; points: number }[],
+) {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('points_child_ratings')
+    .values(
+      rows.map((row) => ({
+        sheet_id: row.sheetId,
+        family_id: row.familyId,
+        child_id: row.childId,
+        guardian_user_id: row.guardianUserId,
+        rule_id: row.ruleId,
+        week_start: row.weekStart,
+        value: row.value,
+        points: row.points,
+      })),
+    )
+    .execute();
+}
+
+/** What a child has rated this week: which behaviours for which guardian (not the values: the child's screen shows ticks). */
+export async function childWeekRatings(db: Kysely<DB>, childId: string, weekStart: string) {
+  return db.selectFrom('points_child_ratings').select(['guardian_user_id', 'rule_id']).where('child_id', '=', childId).where('week_start', '=', weekStart).execute();
+}
+
+/** The family's weekly summary: per week and behaviour, how many ratings, their average and the points, all children together. */
+export async function familyRatingSummary(db: Kysely<DB>, familyId: string, fromWeek: string) {
+  return db
+    .selectFrom('points_child_ratings as cr')
+    .innerJoin('points_rules as r', 'r.id', 'cr.rule_id')
+    .select([
+      dateText('cr.week_start', 'week_start'),
+      'cr.rule_id',
+      'r.name_zh',
+      'r.name_en',
+      'r.icon',
+      (eb) => eb.fn.countAll<number>().as('ratings'),
+      (eb) => eb.fn.avg<number>('cr.value').as('average'),
+      (eb) => eb.fn.sum<number>('cr.points').as('points'),
+      sql<number>`count(distinct cr.child_id)`.as('children'),
+    ])
+    .where('cr.family_id', '=', familyId)
+    .where('cr.week_start', '>=', fromWeek)
+    .groupBy(['cr.week_start', 'cr.rule_id', 'r.name_zh', 'r.name_en', 'r.icon', 'r.sort_order'])
+    .orderBy('cr.week_start', 'desc')
+    .orderBy('r.sort_order')
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// rewards and redemptions
+
+const rewardColumns = [
+  'rw.id',
+  'rw.district_code',
+  'rw.organisation_id',
+  'o.name as organisation_name',
+  'rw.title',
+  'rw.description',
+  'rw.cost',
+  'rw.stock',
+  'rw.per_family_limit',
+  'rw.active',
+  'rw.version',
+  'rw.updated_at',
+] as const;
+
+function rewardsQuery(db: Kysely<DB>) {
+  return db.selectFrom('points_rewards as rw').innerJoin('organisations as o', 'o.id', 'rw.organisation_id').select(rewardColumns);
+}
+export type RewardViewRow = NonNullable<Awaited<ReturnType<typeof findReward>>>;
+
+export async function findReward(db: Kysely<DB>, id: string) {
+  return rewardsQuery(db).where('rw.id', '=', id).executeTakeFirst();
+}
+
+export async function listRewards(db: Kysely<DB>, filter: { districtCodes?: string[]; organisationIds?: string[]; activeOnly: boolean }) {
+  let query = rewardsQuery(db);
+  if (filter.districtCodes) query = query.where('rw.district_code', 'in', filter.districtCodes.length > 0 ? filter.districtCodes : ['']);
+  if (filter.organisationIds) {
+    query = query.where('rw.organisation_id', 'in', filter.organisationIds.length > 0 ? filter.organisationIds : ['00000000-0000-0000-0000-000000000000']);
+  }
+  if (filter.activeOnly) query = query.where('rw.active', '=', true);
+  return query.orderBy('rw.cost').orderBy('rw.title').limit(500).execute();
+}
+
+export async function insertReward(
+  db: Kysely<DB>,
+  reward: { districtCode: string; organisationId: string; title: string; description: string | null; cost: number; stock: number; perFamilyLimit: number | null; createdBy: string },
+) {
+  return db
+    .insertInto('points_rewards')
+    .values({
+      district_code: reward.districtCode,
+      organisation_id: reward.organisationId,
+      title: reward.title,
+      description: reward.description,
+      cost: reward.cost,
+      stock: reward.stock,
+      per_family_limit: reward.perFamilyLimit,
+      created_by: reward.createdBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateReward(
+  db: Kysely<DB>,
+  id: string,
+  changes: Partial<{ title: string; description: string | null; cost: number; stock: number; perFamilyLimit: number | null; active: boolean }>,
+) {
+  await db
+    .updateTable('points_rewards')
+    .set({
+      ...(changes.title !== undefined ? { title: changes.title } : {}),
+      ...(changes.description !== undefined ? { description: changes.description } : {}),
+      ...(changes.cost !== undefined ? { cost: changes.cost } : {}),
+      ...(changes.stock !== undefined ? { stock: changes.stock } : {}),
+      ...(changes.perFamilyLimit !== undefined ? { per_family_limit: changes.perFamilyLimit } : {}),
+      ...(changes.active !== undefined ? { active: changes.active } : {}),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Takes the reward's row lock (after the account's: always in that order) and returns its current stock. */
+export async function lockReward(trx: Kysely<DB>, id: string) {
+  return trx.selectFrom('points_rewards').select(['id', 'stock', 'active', 'cost', 'per_family_limit']).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+}
+
+export async function changeStock(db: Kysely<DB>, id: string, delta: number) {
+  await db
+    .updateTable('points_rewards')
+    .set({ stock: sql`stock + ${delta}`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function countLiveRedemptions(db: Kysely<DB>, rewardId: string, familyId: string) {
+  const row = await db
+    .selectFrom('points_redemptions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('reward_id', '=', rewardId)
+    .where('family_id', '=', familyId)
+    .where('status', '<>', 'cancelled')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertRedemption(db: Kysely<DB>, redemption: { familyId: string; rewardId: string; cost: number; code: string; redeemedBy: string }) {
+  return db
+    .insertInto('points_redemptions')
+    .values({ family_id: redemption.familyId, reward_id: redemption.rewardId, cost: redemption.cost, code: redemption.code, redeemed_by: redemption.redeemedBy })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+const redemptionColumns = [
+  'rd.id',
+  'rd.family_id',
+  'rd.reward_id',
+  'rw.title as reward_title',
+  'rw.organisation_id',
+  'o.name as organisation_name',
+  'rd.cost',
+  'rd.code',
+  'rd.status',
+  'rd.created_at',
+  'rd.fulfilled_at',
+  'rd.cancelled_at',
+  'rd.cancel_reason',
+] as const;
+
+function redemptionsQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('points_redemptions as rd')
+    .innerJoin('points_rewards as rw', 'rw.id', 'rd.reward_id')
+    .innerJoin('organisations as o', 'o.id', 'rw.organisation_id')
+    .select(redemptionColumns);
+}
+export type RedemptionViewRow = NonNullable<Awaited<ReturnType<typeof findRedemption>>>;
+
+export async function findRedemption(db: Kysely<DB>, id: string) {
+  return redemptionsQuery(db).where('rd.id', '=', id).executeTakeFirst();
+}
+
+export async function listRedemptions(db: Kysely<DB>, filter: { familyId?: string; rewardId?: string; limit: number }) {
+  let query = redemptionsQuery(db).orderBy('rd.created_at', 'desc').limit(filter.limit);
+  if (filter.familyId) query = query.where('rd.family_id', '=', filter.familyId);
+  if (filter.rewardId) query = query.where('rd.reward_id', '=', filter.rewardId);
+  return query.execute();
+}
+
+export async function setRedemptionStatus(db: Kysely<DB>, id: string, change: { status: 'fulfilled' | 'cancelled'; by: string; reason?: string }) {
+  await db
+    .updateTable('points_redemptions')
+    .set(
+      change.status === 'fulfilled'
+        ? { status: 'fulfilled', fulfilled_by: change.by, fulfilled_at: sql`now()` }
+        : { status: 'cancelled', cancelled_by: change.by, cancelled_at: sql`now()`, cancel_reason: change.reason ?? null },
+    )
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Locks the redemption row (status changes are serialised; taken after the account lock). */
+export async function lockRedemption(trx: Kysely<DB>, id: string) {
+  return trx.selectFrom('points_redemptions').select(['id', 'status', 'family_id', 'reward_id', 'cost']).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+}
