@@ -1,9 +1,15 @@
 /**
- * One-to-many / many-to-many Dijkstra on the CSR graph with a binary heap (flatqueue) and lazy
- * deletion. Costs accumulate in float64; edge weights are float32 seconds (or metres).
+ * One-to-many / many-to-many Dijkstra on the CSR graph. Costs accumulate in float64; edge weights
+ * are float32 seconds (or metres).
+ *
+ * The search itself is `kernelRun` (kernel.ts): a two-level bucket + binary-heap queue over
+ * reusable typed arrays. `dijkstra` keeps its original contract — dense, freshly allocated result
+ * arrays the caller owns — so it still costs O(n) per call for those arrays. Batch callers that only
+ * need the reached nodes use `withSearch` / `runSparse` instead, which reuse one set of buffers and
+ * cost O(reached).
  */
-import FlatQueue from 'flatqueue';
 import type { WalkGraph } from '../graph/types.ts';
+import { type KernelState, TRACK_LABELS, TRACK_PRED, createKernelState, kernelReset, kernelRun } from './kernel.ts';
 
 /** A search seed: start node, initial cost, and an optional source label (e.g. venue index). */
 export interface Seed {
@@ -70,62 +76,150 @@ export function reverseIndex(g: WalkGraph): Reverse {
   return r;
 }
 
+/**
+ * Adjacency in one search direction, laid out for the kernel: the neighbours and weights of node u
+ * are contiguous (`targets[k]`, `weights[k]` for k in offsets[u] .. offsets[u+1]-1). Forward it is the
+ * graph's own CSR (no copy); reverse it is a copy with the weights permuted into in-edge order, so the
+ * reverse search reads as few arrays as the forward one. `edgeIds[k]` is the graph edge (null forward).
+ */
+export interface Adjacency {
+  nodeCount: number;
+  offsets: Uint32Array;
+  targets: Uint32Array;
+  weights: Float32Array;
+  edgeIds: Uint32Array | null;
+  /** Bucket width for the kernel's queue (weight units). */
+  delta: number;
+}
+
+const adjCache = new WeakMap<WalkGraph, Map<string, { w: Float32Array; adj: Adjacency }[]>>();
+
+/**
+ * Bucket width: 1/20 of the median edge weight (measured best on the grids, Monaco and Andorra:
+ * docs/BENCHMARKS.md), at least 1e-3.
+ */
+export function bucketWidth(weights: Float32Array): number {
+  const m = weights.length;
+  if (m === 0) return 1;
+  // Median of a sample (exact for small graphs).
+  const step = Math.max(1, Math.floor(m / 4096));
+  const sample: number[] = [];
+  for (let e = 0; e < m; e += step) sample.push(weights[e]);
+  sample.sort((a, b) => a - b);
+  const med = sample[sample.length >> 1];
+  return Math.max(1e-3, med / 20);
+}
+
+/** The kernel's adjacency for a direction and weight array (built once per graph, cached). */
+export function adjacency(g: WalkGraph, reverse = false, weights: Float32Array = g.seconds): Adjacency {
+  let byKey = adjCache.get(g);
+  if (!byKey) {
+    byKey = new Map();
+    adjCache.set(g, byKey);
+  }
+  const key = reverse ? 'rev' : 'fwd';
+  let list = byKey.get(key);
+  if (!list) {
+    list = [];
+    byKey.set(key, list);
+  }
+  for (const x of list) if (x.w === weights) return x.adj;
+  let adj: Adjacency;
+  if (!reverse) {
+    adj = { nodeCount: g.nodeCount, offsets: g.offsets, targets: g.targets, weights, edgeIds: null, delta: bucketWidth(weights) };
+  } else {
+    const r = reverseIndex(g);
+    const m = g.edgeCount;
+    const targets = new Uint32Array(m), w = new Float32Array(m);
+    for (let k = 0; k < m; k++) {
+      const e = r.edges[k];
+      targets[k] = r.sources[e];
+      w[k] = weights[e];
+    }
+    adj = { nodeCount: g.nodeCount, offsets: r.offsets, targets, weights: w, edgeIds: r.edges, delta: bucketWidth(weights) };
+  }
+  list.push({ w: weights, adj });
+  return adj;
+}
+
+// Scratch states per graph size, reused by `withSearch` (a free list, so nested use is safe).
+const statePool = new Map<number, KernelState[]>();
+
+/**
+ * Runs `fn` with a pooled kernel state for `n` nodes (dist all Infinity on entry). Results living in
+ * the state (dist, settled, label) are valid only inside `fn`.
+ */
+export function withSearch<T>(n: number, fn: (st: KernelState) => T): T {
+  let free = statePool.get(n);
+  if (!free) {
+    free = [];
+    statePool.set(n, free);
+  }
+  const st = free.pop() ?? createKernelState(n);
+  try {
+    return fn(st);
+  } finally {
+    kernelReset(st);
+    free.push(st);
+  }
+}
+
+/** Drops the pooled scratch states (memory: ~37 bytes per node each). */
+export function releaseSearchBuffers(): void {
+  statePool.clear();
+}
+
+/**
+ * A sparse search into a pooled state: afterwards `st.dist` is the dense cost array (Infinity where
+ * not reached), `st.settled[0 .. st.settledCount-1]` the reached nodes in order of cost.
+ */
+export function runSparse(
+  st: KernelState, adj: Adjacency, seedNodes: ArrayLike<number>, seedCosts: ArrayLike<number>, seedLabels: ArrayLike<number> | null,
+  seedCount: number, cutoff: number, flags = 0,
+): number {
+  return kernelRun(st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, seedCount, cutoff, adj.delta, flags, null);
+}
+
 /** Runs Dijkstra from the seeds. Seeds with cost > cutoff are ignored. */
 export function dijkstra(g: WalkGraph, seeds: Seed[], opts: SearchOptions = {}): SearchResult {
   const n = g.nodeCount;
   const cutoff = opts.cutoff ?? Infinity;
-  const w = opts.weights ?? g.seconds;
   const reverse = !!opts.reverse;
-  const cost = new Float64Array(n).fill(Infinity);
-  const source = new Int32Array(n).fill(-1);
-  const predEdge = new Int32Array(n).fill(-1);
-  const settled = new Uint32Array(n);
-  const done = new Uint8Array(n);
-  let settledCount = 0;
-  const q = new FlatQueue<number>();
-  seeds.forEach((s, i) => {
-    if (s.node < 0 || s.node >= n || !(s.seconds <= cutoff)) return;
-    if (s.seconds < cost[s.node]) {
-      cost[s.node] = s.seconds;
-      source[s.node] = s.source ?? i;
-      predEdge[s.node] = -1;
-      q.push(s.node, s.seconds);
-    }
-  });
-  const { offsets, targets } = g;
-  const rev = reverse ? reverseIndex(g) : null;
-  while (q.length > 0) {
-    const d = q.peekValue()!;
-    const u = q.pop()!;
-    if (done[u] || d > cost[u]) continue;
-    done[u] = 1;
-    settled[settledCount++] = u;
-    if (opts.onSettle && opts.onSettle(u, d)) break;
-    if (!rev) {
-      for (let e = offsets[u], end = offsets[u + 1]; e < end; e++) {
-        const v = targets[e];
-        const nd = d + w[e];
-        if (nd < cost[v] && nd <= cutoff) {
-          cost[v] = nd;
-          source[v] = source[u];
-          predEdge[v] = e;
-          q.push(v, nd);
-        }
-      }
-    } else {
-      for (let k = rev.offsets[u], end = rev.offsets[u + 1]; k < end; k++) {
-        const e = rev.edges[k];
-        const v = rev.sources[e];
-        const nd = d + w[e];
-        if (nd < cost[v] && nd <= cutoff) {
-          cost[v] = nd;
-          source[v] = source[u];
-          predEdge[v] = e;
-          q.push(v, nd);
-        }
-      }
-    }
+  const adj = adjacency(g, reverse, opts.weights ?? g.seconds);
+  const k = seeds.length;
+  const seedNodes = new Float64Array(k), seedCosts = new Float64Array(k), seedLabels = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const s = seeds[i];
+    // Non-integer nodes are out of range like negative ones (the kernel ignores them).
+    seedNodes[i] = Number.isInteger(s.node) ? s.node : -1;
+    seedCosts[i] = s.seconds;
+    seedLabels[i] = s.source ?? i;
   }
-  // Nodes pushed but not settled (stopped early) keep tentative costs; callers use `settled`.
-  return { method: 'network', cost, source, predEdge, settled: settled.subarray(0, settledCount), settledCount, reverse, cutoff };
+  // The caller owns the result: fresh dense arrays, scratch (queue, reset list) from the pool.
+  return withSearch(n, (scratch) => {
+    const st: KernelState = {
+      ...scratch,
+      dist: new Float64Array(n).fill(Infinity),
+      label: new Int32Array(n).fill(-1),
+      pred: new Int32Array(n).fill(-1),
+      settled: new Uint32Array(n),
+      // scratch.touched is free to use: nothing is reset from this fresh dist (touchedCount 0).
+      touchedCount: 0,
+    };
+    const count = kernelRun(
+      st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, k, cutoff, adj.delta,
+      TRACK_LABELS | TRACK_PRED, opts.onSettle ?? null,
+    );
+    // The queue buffers may have grown: keep them for the next search.
+    scratch.heapKey = st.heapKey;
+    scratch.heapNode = st.heapNode;
+    scratch.poolNode = st.poolNode;
+    scratch.poolKey = st.poolKey;
+    scratch.poolNext = st.poolNext;
+    scratch.bucketHead = st.bucketHead;
+    // Nodes pushed but not settled (stopped early) keep tentative costs; callers use `settled`.
+    return {
+      method: 'network', cost: st.dist, source: st.label, predEdge: st.pred, settled: st.settled.subarray(0, count), settledCount: count, reverse, cutoff,
+    };
+  });
 }
