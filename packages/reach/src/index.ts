@@ -22,7 +22,13 @@ export { serializeGraph, deserializeGraph, FORMAT_VERSION, GRAPH_MAGIC } from '.
 export { readGraphFile, writeGraphFile, writeFileAtomic } from './graph/io.ts';
 export { nodesCsv, edgesCsv } from './graph/export.ts';
 export { type Snap, type NodeCost, snapPoint, snapNode, seedsFrom, seedsTo, alongLinkSeconds } from './graph/snap.ts';
-export { type Seed, type SearchOptions, type SearchResult, dijkstra, reverseIndex } from './query/dijkstra.ts';
+export {
+  type Seed, type SearchOptions, type SearchResult, type Adjacency, dijkstra, reverseIndex, adjacency, withSearch, runSparse,
+  releaseSearchBuffers,
+} from './query/dijkstra.ts';
+export { type KernelState, createKernelState, kernelRun, kernelReset } from './query/kernel.ts';
+export { type VenueCatchments, type VenueCatchmentsOptions, venueCatchments, catchmentOf } from './query/batch.ts';
+export { type ReachPoolOptions, ReachPool, reachPool, venueCatchmentsParallel, closeReachPools } from './query/parallel.ts';
 export {
   type Origin, type ReachResult, type CatchmentResult, type VenuePoint, reach, catchments, resolveOrigin, trySnap, secondsToSnap,
 } from './query/reach.ts';

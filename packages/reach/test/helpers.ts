@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DemSet, type DemTile } from '../src/dem/tile.ts';
 import { EARTH_RADIUS_M } from '../src/geo.ts';
+import type { WalkGraph } from '../src/graph/types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (packages/reach/test → ../../..). */
@@ -120,3 +121,17 @@ export function captureIo(): { out: string[]; err: string[]; io: { out: (s: stri
   const out: string[] = [], err: string[] = [];
   return { out, err, io: { out: (s) => void out.push(s), err: (s) => void err.push(s) } };
 }
+
+/** A WalkGraph shell with just the CSR arrays the searches read. */
+export function csrGraph(n: number, edges: [number, number, number][]): WalkGraph {
+  const sorted = [...edges].sort((a, b) => a[0] - b[0]);
+  const offsets = new Uint32Array(n + 1);
+  for (const [a] of sorted) offsets[a + 1]++;
+  for (let u = 0; u < n; u++) offsets[u + 1] += offsets[u];
+  return {
+    nodeCount: n, edgeCount: sorted.length, linkCount: 0,
+    offsets, targets: Uint32Array.from(sorted.map((e) => e[1])), seconds: Float32Array.from(sorted.map((e) => e[2])),
+    meters: Float32Array.from(sorted.map((e) => e[2] * 1.25)),
+  } as unknown as WalkGraph;
+}
+

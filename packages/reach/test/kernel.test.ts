@@ -7,23 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { type WalkGraph } from '../src/index.ts';
+import type { WalkGraph } from '../src/index.ts';
 import { adjacency, dijkstra, runSparse, withSearch } from '../src/query/dijkstra.ts';
 import { TRACK_LABELS, TRACK_PRED, createKernelState, kernelRun } from '../src/query/kernel.ts';
-import { referenceDijkstra } from './helpers.ts';
-
-/** A WalkGraph shell with just the CSR arrays the searches read. */
-export function csrGraph(n: number, edges: [number, number, number][]): WalkGraph {
-  const sorted = [...edges].sort((a, b) => a[0] - b[0]);
-  const offsets = new Uint32Array(n + 1);
-  for (const [a] of sorted) offsets[a + 1]++;
-  for (let u = 0; u < n; u++) offsets[u + 1] += offsets[u];
-  return {
-    nodeCount: n, edgeCount: sorted.length, linkCount: 0,
-    offsets, targets: Uint32Array.from(sorted.map((e) => e[1])), seconds: Float32Array.from(sorted.map((e) => e[2])),
-    meters: Float32Array.from(sorted.map((e) => e[2] * 1.25)),
-  } as unknown as WalkGraph;
-}
+import { csrGraph, referenceDijkstra } from './helpers.ts';
 
 /** Reference costs from several seeds (super source with edges of the seed costs), float32 weights as searched. */
 function reference(g: WalkGraph, seeds: { node: number; seconds: number }[], reverse: boolean, weights = g.seconds): Float64Array {
@@ -66,7 +53,7 @@ test('kernel: identical costs to the reference Dijkstra on random graphs (seeds,
       for (let rep = 0; rep < 2; rep++) {
         const count = kernelRun(
           st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null,
-          seeds.length, cutoff, delta, TRACK_LABELS | TRACK_PRED, null,
+          0, seeds.length, cutoff, delta, TRACK_LABELS | TRACK_PRED, null,
         );
         let want = 0;
         for (let u = 0; u < n; u++) {
@@ -107,7 +94,7 @@ test('dijkstra (public) and the pooled sparse path agree with each other and the
           const o = o0 % n;
           const ref = reference(g, [{ node: o, seconds: 0 }], reverse);
           const dense = dijkstra(g, [{ node: o, seconds: 0 }], { cutoff, reverse });
-          const count = runSparse(st, adj, [o], [0], null, 1, cutoff);
+          const count = runSparse(st, adj, [o], [0], null, 0, 1, cutoff);
           assert.equal(count, dense.settledCount);
           for (let u = 0; u < n; u++) {
             const want = ref[u] <= cutoff ? ref[u] : Infinity;

@@ -175,9 +175,9 @@ export function releaseSearchBuffers(): void {
  */
 export function runSparse(
   st: KernelState, adj: Adjacency, seedNodes: ArrayLike<number>, seedCosts: ArrayLike<number>, seedLabels: ArrayLike<number> | null,
-  seedCount: number, cutoff: number, flags = 0,
+  seedStart: number, seedEnd: number, cutoff: number, flags = 0,
 ): number {
-  return kernelRun(st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, seedCount, cutoff, adj.delta, flags, null);
+  return kernelRun(st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, seedStart, seedEnd, cutoff, adj.delta, flags, null);
 }
 
 /** Runs Dijkstra from the seeds. Seeds with cost > cutoff are ignored. */
@@ -207,7 +207,7 @@ export function dijkstra(g: WalkGraph, seeds: Seed[], opts: SearchOptions = {}):
       touchedCount: 0,
     };
     const count = kernelRun(
-      st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, k, cutoff, adj.delta,
+      st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, 0, k, cutoff, adj.delta,
       TRACK_LABELS | TRACK_PRED, opts.onSettle ?? null,
     );
     // The queue buffers may have grown: keep them for the next search.

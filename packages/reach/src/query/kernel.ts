@@ -91,8 +91,8 @@ export function kernelReset(st: KernelState): void {
  * One search. Resets the previous run first. `adjTargets[k]`/`adjWeights[k]` for k in
  * `adjOffsets[u] .. adjOffsets[u+1]-1` are u's neighbours (out-neighbours, or in-neighbours for a
  * reverse search); `adjEdgeIds[k]` is the graph edge id recorded as predecessor (null: k itself).
- * Seeds: `seedCount` entries of node / cost / label (labels null: the seed index); nodes out of range
- * and costs above the cutoff are ignored. `delta` is the bucket width (≤ 0: plain heap).
+ * Seeds: entries `seedStart .. seedEnd-1` of node / cost / label (labels null: the seed's index in
+ * the arrays); nodes out of range and costs above the cutoff are ignored. `delta` is the bucket width (≤ 0: plain heap).
  * `onSettle(node, cost)` returning true stops the run (then unsettled nodes keep tentative costs).
  * Returns the number of settled nodes (also in `st.settledCount`).
  */
@@ -105,7 +105,8 @@ export function kernelRun(
   seedNodes: ArrayLike<number>,
   seedCosts: ArrayLike<number>,
   seedLabels: ArrayLike<number> | null,
-  seedCount: number,
+  seedStart: number,
+  seedEnd: number,
   cutoff: number,
   delta: number,
   flags: number,
@@ -139,7 +140,7 @@ export function kernelRun(
   let len = 0, pool = 0, inBuckets = 0, nt = 0, cnt = 0, relax = 0;
   let cur = 0, maxBucket = 0;
 
-  for (let i = 0; i < seedCount; i++) {
+  for (let i = seedStart; i < seedEnd; i++) {
     const s = seedNodes[i];
     const c = seedCosts[i];
     if (!(s >= 0 && s < n) || !(c <= cutoff)) continue;
