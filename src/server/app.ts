@@ -19,6 +19,7 @@ import { registerFamilyRoutes } from './modules/families/families.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerHomeRoutes } from './modules/home/home.routes.ts';
 import { registerReachRoutes } from './modules/reach/reach.routes.ts';
+import { registerPointsRoutes } from './modules/points/points.routes.ts';
 import { registerRegistryRoutes } from './modules/registry/registry.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
 import type { Services } from './services.ts';
@@ -72,6 +73,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerUserRoutes(app);
   registerAuditRoutes(app);
   registerReachRoutes(app);
+  registerPointsRoutes(app);
   registerDirectoryRoutes(app);
   registerHsdsRoutes(app);
 

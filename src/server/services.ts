@@ -8,6 +8,7 @@ import { HealthService } from './modules/health/health.service.ts';
 import { HomeService } from './modules/home/home.service.ts';
 import { ReachEngine } from './modules/reach/reach.engine.ts';
 import { ReachService } from './modules/reach/reach.service.ts';
+import { PointsService } from './modules/points/points.service.ts';
 import { RegistryService } from './modules/registry/registry.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
 
@@ -24,6 +25,7 @@ export function createServices(database: Database, config: Config, options: { re
     families,
     health: new HealthService(database, config.version),
     home: new HomeService(db, families),
+    points: new PointsService(db, config),
     reach: new ReachService(db, options.reachEngine ?? ReachEngine.fromGraph(null)),
     registry: new RegistryService(db),
     users: new UsersService(db),

@@ -57,9 +57,14 @@ export async function neighbourTerms(db: Kysely<DB>, districtCode: string, date:
   return { previous, next };
 }
 
-/** Serialises term creation per district (PostgreSQL and PGlite alike), released at commit. */
+/** A transaction-scoped advisory lock on a name (PostgreSQL and PGlite alike), released at commit or rollback. */
+export async function advisoryLock(db: Kysely<DB>, name: string) {
+  await sql`select pg_advisory_xact_lock(7243002, hashtext(${name}))`.execute(db);
+}
+
+/** Serialises term creation per district. */
 export async function lockDistrictTerms(db: Kysely<DB>, districtCode: string) {
-  await sql`select pg_advisory_xact_lock(7243002, hashtext(${districtCode}))`.execute(db);
+  await advisoryLock(db, `points-terms:${districtCode}`);
 }
 
 export async function insertTerm(
@@ -316,6 +321,16 @@ export async function findEntry(db: Kysely<DB>, id: string) {
     .selectFrom('points_entries as e')
     .select([...entryColumns, dateText('e.occurred_on', 'occurred_on')])
     .where('e.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** The debit entry of a redemption. */
+export async function findEntryBySource(db: Kysely<DB>, sourceId: string) {
+  return db
+    .selectFrom('points_entries as e')
+    .select([...entryColumns, dateText('e.occurred_on', 'occurred_on')])
+    .where('e.source_id', '=', sourceId)
+    .where('e.kind', '=', 'redemption')
     .executeTakeFirst();
 }
 
