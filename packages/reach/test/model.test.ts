@@ -149,6 +149,23 @@ test('contraction keeps costs and geometry', async () => {
   assert.ok(Math.abs(g.geomCumM[g.geomOffsets[1] - 1] - 350) < 0.1);
 });
 
+test('contract: false keeps every OSM node (bridges whole) with the same times', async () => {
+  const pos: Record<number, [number, number]> = { 1: [0, 0], 2: [100, 0], 3: [200, 0], 4: [300, 0], 5: [300, 50], 6: [300, 150], 7: [300, 250] };
+  const xml = osmXml(pos, [
+    [1, [1, 2, 3, 4], { highway: 'footway' }],
+    [2, [4, 5], { highway: 'path' }],
+    [3, [5, 6, 7], { highway: 'footway', bridge: 'yes' }],
+  ]);
+  const c = (await buildGraph(XmlSource.fromString(xml), { dem: slopedDem(3) })).graph;
+  const u = (await buildGraph(XmlSource.fromString(xml), { dem: slopedDem(3), contract: false })).graph;
+  assert.equal(c.nodeCount, 2);
+  assert.deepEqual(Array.from(u.nodeOsmId).sort((a, b) => a - b), [1, 2, 3, 4, 5, 7], 'every node but the bridge interior');
+  const rc = reach(c, { node: c.nodeOsmId.indexOf(1) }, { minutes: 60 });
+  const ru = reach(u, { node: u.nodeOsmId.indexOf(1) }, { minutes: 60 });
+  const t7c = rc.seconds[c.nodeOsmId.indexOf(7)], t7u = ru.seconds[u.nodeOsmId.indexOf(7)];
+  assert.ok(Math.abs(t7c - t7u) < 1e-3, `${t7c} vs ${t7u}`);
+});
+
 test('largest strongly connected component is kept unless keepAllComponents', async () => {
   const xml = osmXml({ 1: [0, 0], 2: [0, 300], 3: [0, 600], 7: [500, 0], 8: [500, 50] }, [
     [1, [1, 2, 3], { highway: 'footway' }],

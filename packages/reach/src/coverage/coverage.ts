@@ -9,7 +9,7 @@ import { InvalidArgumentError, checkMinutes } from '../errors.ts';
 import { type Boundary, LocalProjection, type NamedArea, ringAreaXY } from '../geo.ts';
 import { type Snap, alongLinkSeconds, seedsFrom, seedsTo } from '../graph/snap.ts';
 import type { WalkGraph } from '../graph/types.ts';
-import { dijkstra } from '../query/dijkstra.ts';
+import { adjacency, runSparse, withSearch } from '../query/dijkstra.ts';
 import { trySnap } from '../query/reach.ts';
 import { DEFAULT_DETOUR_FACTOR, estimateSeconds } from '../estimate/estimate.ts';
 import type { Venue } from './venues.ts';
@@ -184,36 +184,42 @@ export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues:
     if (!s) for (const k of categories) c.minutes[k] = null;
   });
 
-  // Minutes to the nearest venue, per category: one multi-source reverse search each.
-  for (const k of categories) {
-    const members = venues.map((v, i) => i).filter((i) => venues[i].category === k && venueSnaps[i]);
-    const seeds = members.flatMap((i) => seedsTo(g, venueSnaps[i]!).map((s) => ({ node: s.node, seconds: s.seconds, source: i })));
-    const search = dijkstra(g, seeds, { cutoff: Tmax, reverse: true });
-    const best = evaluateCells(g, cellSnaps, idx, search.cost, search.settled, members.map((i) => venueSnaps[i]!));
-    cells.forEach((c, i) => {
-      if (cellSnaps[i] && best[i] <= Tmax) c.minutes[k] = Math.round((best[i] / 60) * 100) / 100;
-    });
-  }
-  // Venues within the threshold: one bounded reverse search per venue.
-  const stamp = new Int32Array(cells.length).fill(-1);
-  venues.forEach((v, vi) => {
-    const vs = venueSnaps[vi];
-    if (!vs) return;
-    const search = dijkstra(g, seedsTo(g, vs).map((s) => ({ node: s.node, seconds: s.seconds })), { cutoff: T, reverse: true });
-    const count = (ci: number): void => {
-      if (stamp[ci] === vi) return;
-      stamp[ci] = vi;
-      cells[ci].venuesWithin++;
-      cells[ci].venuesWithinByCategory[v.category]++;
-    };
-    for (let k = 0; k < search.settledCount; k++) {
-      const u = search.settled[k];
-      for (let p = idx.nodeOff[u]; p < idx.nodeOff[u + 1]; p++) {
-        const ci = idx.nodeCell[p];
-        if (idx.nodeCost[p] + search.cost[u] <= T) count(ci);
-      }
+  // Reverse searches on pooled buffers (O(reached) each, no per-search O(n) arrays).
+  const adj = adjacency(g, true);
+  withSearch(g.nodeCount, (st) => {
+    // Minutes to the nearest venue, per category: one multi-source reverse search each.
+    for (const k of categories) {
+      const members = venues.map((v, i) => i).filter((i) => venues[i].category === k && venueSnaps[i]);
+      const seeds = members.flatMap((i) => seedsTo(g, venueSnaps[i]!));
+      const count = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, Tmax);
+      const best = evaluateCells(g, cellSnaps, idx, st.dist, st.settled.subarray(0, count), members.map((i) => venueSnaps[i]!));
+      cells.forEach((c, i) => {
+        if (cellSnaps[i] && best[i] <= Tmax) c.minutes[k] = Math.round((best[i] / 60) * 100) / 100;
+      });
     }
-    for (const ci of idx.linkCells.get(vs.link) ?? []) if (alongLinkSeconds(g, cellSnaps[ci]!, vs) <= T) count(ci);
+    // Venues within the threshold: one bounded reverse search per venue.
+    const stamp = new Int32Array(cells.length).fill(-1);
+    venues.forEach((v, vi) => {
+      const vs = venueSnaps[vi];
+      if (!vs) return;
+      const seeds = seedsTo(g, vs);
+      const settledCount = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, T);
+      const count = (ci: number): void => {
+        if (stamp[ci] === vi) return;
+        stamp[ci] = vi;
+        cells[ci].venuesWithin++;
+        cells[ci].venuesWithinByCategory[v.category]++;
+      };
+      const settled = st.settled, dist = st.dist;
+      for (let k = 0; k < settledCount; k++) {
+        const u = settled[k];
+        for (let p = idx.nodeOff[u]; p < idx.nodeOff[u + 1]; p++) {
+          const ci = idx.nodeCell[p];
+          if (idx.nodeCost[p] + dist[u] <= T) count(ci);
+        }
+      }
+      for (const ci of idx.linkCells.get(vs.link) ?? []) if (alongLinkSeconds(g, cellSnaps[ci]!, vs) <= T) count(ci);
+    });
   });
   return {
     method: 'network', cellM, minutes, maxMinutes, categories, cells,

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, checkMinutes } from '../errors.ts';
 import { seedsTo } from '../graph/snap.ts';
 import type { WalkGraph } from '../graph/types.ts';
-import { dijkstra } from '../query/dijkstra.ts';
+import { adjacency, runSparse, withSearch } from '../query/dijkstra.ts';
 import { trySnap } from '../query/reach.ts';
 import { estimateSeconds } from '../estimate/estimate.ts';
 import { type CoverageResult, cellIndex, evaluateCells } from './coverage.ts';
@@ -104,19 +104,23 @@ export function findGaps(
   const sets: number[][] = [];
   if (g) {
     const idx = cellIndex(g, coverage.cellSnaps);
-    for (const p of points) {
-      const s = trySnap(g, p.lon, p.lat);
-      if (!s) {
-        skipped.push(p.id);
-        sets.push([]);
-        continue;
+    const adj = adjacency(g, true);
+    withSearch(g.nodeCount, (st) => {
+      for (const p of points) {
+        const s = trySnap(g, p.lon, p.lat);
+        if (!s) {
+          skipped.push(p.id);
+          sets.push([]);
+          continue;
+        }
+        const seeds = seedsTo(g, s);
+        const count = runSparse(st, adj, seeds.map((x) => x.node), seeds.map((x) => x.seconds), null, 0, seeds.length, T);
+        const best = evaluateCells(g, coverage.cellSnaps, idx, st.dist, st.settled.subarray(0, count), [s]);
+        const set: number[] = [];
+        for (let ci = 0; ci < cells.length; ci++) if (best[ci] <= T) set.push(ci);
+        sets.push(set);
       }
-      const search = dijkstra(g, seedsTo(g, s).map((x) => ({ node: x.node, seconds: x.seconds })), { cutoff: T, reverse: true });
-      const best = evaluateCells(g, coverage.cellSnaps, idx, search.cost, search.settled, [s]);
-      const set: number[] = [];
-      for (let ci = 0; ci < cells.length; ci++) if (best[ci] <= T) set.push(ci);
-      sets.push(set);
-    }
+    });
   } else {
     for (const p of points) {
       const set: number[] = [];

@@ -26,6 +26,13 @@ export interface BuildOptions {
   keepAllComponents?: boolean;
   /** Accept nodes outside the DEM (they get no elevation) instead of failing. */
   allowPartialDem?: boolean;
+  /**
+   * Contract chains of degree-2 nodes into one link (default true). False keeps *every* OSM node of a
+   * walkable way as a graph node (one link per OSM segment; bridges and tunnels stay whole between
+   * junctions): the same walking times up to float32 rounding, many more nodes — the graph a naive
+   * export would give (benchmarks compare both).
+   */
+  contract?: boolean;
   /** Called with short progress notes. */
   onProgress?: (msg: string) => void;
 }
@@ -104,6 +111,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
   const profile = makeProfile(options.profile);
   const progress = options.onProgress ?? (() => undefined);
   const boundary = options.boundary;
+  const contract = options.contract ?? true;
 
   const ways: WayStore = { refStart: [], refs: new GrowF64(), kind: [], fwd: [], bwd: [], incline: [], area: [], structure: [] };
   let waysRead = 0;
@@ -377,7 +385,9 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
       }
       if (cur.length > 0 && cur[cur.length - 1] === j) continue; // repeated node
       cur.push(j);
-      if (cur.length >= 2 && (usage[j] >= 2 || endpoint[j])) {
+      // Uncontracted: split at every node, except along bridges and tunnels, whose deck elevation is
+      // interpolated over the whole piece (splitting them would sample the DEM under the deck).
+      if (cur.length >= 2 && (usage[j] >= 2 || endpoint[j] || (!contract && !structure))) {
         emitLink(cur, kind, fwd, bwd, incline, structure);
         cur = [j];
       }
@@ -445,7 +455,7 @@ export async function buildGraph(source: OsmSource, options: BuildOptions = {}):
   const other = (l: number, v: number): number => (lFrom[l] === v ? lTo[l] : lFrom[l]);
   const contractible = new Uint8Array(N);
   for (let v = 0; v < N; v++) {
-    if (deg[v] !== 2) continue;
+    if (!contract || deg[v] !== 2) continue;
     const l1 = incLink[incOff[v]], l2 = incLink[incOff[v] + 1];
     if (l1 === l2 || lFrom[l1] === lTo[l1] || lFrom[l2] === lTo[l2]) continue;
     const a = other(l1, v), b = other(l2, v);
