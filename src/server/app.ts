@@ -21,6 +21,7 @@ import { registerHomeRoutes } from './modules/home/home.routes.ts';
 import { registerReachRoutes } from './modules/reach/reach.routes.ts';
 import { registerPointsRoutes } from './modules/points/points.routes.ts';
 import { registerRegistryRoutes } from './modules/registry/registry.routes.ts';
+import { registerStudyRoutes } from './modules/study/study.routes.ts';
 import { registerUserRoutes } from './modules/users/users.routes.ts';
 import type { Services } from './services.ts';
 
@@ -76,6 +77,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerPointsRoutes(app);
   registerDirectoryRoutes(app);
   registerHsdsRoutes(app);
+  registerStudyRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'coedu_session' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiToken', { type: 'http', scheme: 'bearer' });

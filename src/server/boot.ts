@@ -3,6 +3,7 @@ import { createDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { seedYuzhongDirectory } from './seed/yuzhong-directory.ts';
 import { seedYuzhongDemo } from './seed/yuzhong-demo.ts';
+import { seedYuzhongRoutes } from './seed/yuzhong-routes.ts';
 
 /** Opens the configured database, applies migrations and (if configured) seeds the demo. */
 export async function openDatabase(config: Config, log: (line: string) => void = () => undefined): Promise<Database> {
@@ -13,6 +14,7 @@ export async function openDatabase(config: Config, log: (line: string) => void =
     if (config.seedDemo) {
       if (await seedYuzhongDemo(database.db)) log('Yuzhong demo data seeded');
       if (await seedYuzhongDirectory(database.db)) log('Yuzhong directory demo seeded (bases, cultural spaces, practice bases, offers)');
+      if (await seedYuzhongRoutes(database.db)) log('Yuzhong study-tour routes seeded');
     }
     return database;
   } catch (error) {

@@ -10,6 +10,7 @@ import { ReachEngine } from './modules/reach/reach.engine.ts';
 import { ReachService } from './modules/reach/reach.service.ts';
 import { PointsService } from './modules/points/points.service.ts';
 import { RegistryService } from './modules/registry/registry.service.ts';
+import { StudyService } from './modules/study/study.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
 
 /** Every domain service, built once per process over one database. */
@@ -17,6 +18,7 @@ export function createServices(database: Database, config: Config, options: { re
   const { db } = database;
   const families = new FamiliesService(db);
   const directory = new DirectoryService(db);
+  const reach = new ReachService(db, options.reachEngine ?? ReachEngine.fromGraph(null));
   return {
     audit: new AuditService(db),
     directory,
@@ -26,7 +28,8 @@ export function createServices(database: Database, config: Config, options: { re
     health: new HealthService(database, config.version),
     home: new HomeService(db, families),
     points: new PointsService(db, config),
-    reach: new ReachService(db, options.reachEngine ?? ReachEngine.fromGraph(null)),
+    reach,
+    study: new StudyService(db, reach),
     registry: new RegistryService(db),
     users: new UsersService(db),
   };

@@ -9,12 +9,12 @@ import { buildDivisions, buildFamily, buildOrganisation, buildUser } from './fac
 export async function buildWorld(db: Kysely<DB>) {
   const divisions = await buildDivisions(db);
   const [community1, community2] = divisions.communities as [string, string];
-  const schoolA = await buildOrganisation(db, { kind: 'school', divisionCode: community1, name: '甲小学' });
-  const schoolB = await buildOrganisation(db, { kind: 'school', divisionCode: community2, name: '乙小学' });
-  const venueA = await buildOrganisation(db, { kind: 'venue', divisionCode: community1, name: '甲场馆' });
-  const venueB = await buildOrganisation(db, { kind: 'venue', divisionCode: community2, name: '乙场馆' });
-  const parentSchoolA = await buildOrganisation(db, { kind: 'community_parent_school', divisionCode: community1, name: '一号社区家长学校' });
-  const centre = await buildOrganisation(db, { kind: 'guidance_centre', divisionCode: community1, name: '指导中心' });
+  const schoolA = await buildOrganisation(db, { kind: 'school', divisionCode: community1, name: '甲小学', lon: 106.55, lat: 29.55 });
+  const schoolB = await buildOrganisation(db, { kind: 'school', divisionCode: community2, name: '乙小学', lon: 106.56, lat: 29.56 });
+  const venueA = await buildOrganisation(db, { kind: 'venue', divisionCode: community1, name: '甲场馆', lon: 106.553, lat: 29.548 });
+  const venueB = await buildOrganisation(db, { kind: 'venue', divisionCode: community2, name: '乙场馆', lon: 106.565, lat: 29.562 });
+  const parentSchoolA = await buildOrganisation(db, { kind: 'community_parent_school', divisionCode: community1, name: '一号社区家长学校', lon: 106.547, lat: 29.552 });
+  const centre = await buildOrganisation(db, { kind: 'guidance_centre', divisionCode: community1, name: '指导中心', lon: 106.54, lat: 29.545 });
 
   const users = {
     districtAdmin: await buildUser(db, { grants: [{ role: 'district_admin', scopeType: 'district', scopeId: divisions.district }] }),

@@ -4,6 +4,7 @@ import { createDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { DEMO_ACCOUNTS, seedYuzhongDemo } from '../seed/yuzhong-demo.ts';
 import { seedYuzhongDirectory } from '../seed/yuzhong-directory.ts';
+import { seedYuzhongRoutes } from '../seed/yuzhong-routes.ts';
 
 const USAGE = `coedu — CoEdu Circle (共育圈) command line
 
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
         await migrate(database);
         const seeded = await seedYuzhongDemo(database.db);
         await seedYuzhongDirectory(database.db);
+        await seedYuzhongRoutes(database.db);
         console.log(seeded ? `Yuzhong demo seeded; sign-ins: ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}` : 'demo data already present; nothing to do');
       });
     case 'graph':

@@ -8,6 +8,7 @@ import { pointInRing, type Ring } from '../lib/geo.ts';
 import { readDivisionsCsv } from './registry-import.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedYuzhongDemo, subdistrictAnchorsWgs84, YUZHONG_DATA_DIR } from './yuzhong-demo.ts';
 import { seedYuzhongDirectory } from './yuzhong-directory.ts';
+import { seedYuzhongRoutes } from './yuzhong-routes.ts';
 
 it('the shipped Yuzhong files match the shared reference data', () => {
   const shared = process.env.COEDU_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../../shared/data');
@@ -106,5 +107,23 @@ describeEachDatabase('Yuzhong demo seed', (fixture) => {
     assert.deepEqual(withoutOffer, [], 'every organisation offers something');
     const locations = await db.selectFrom('locations').select(['location_illustrative']).execute();
     assert.ok(locations.length > 300 && locations.every((l) => l.location_illustrative));
+  });
+
+  it('22 published demo study-tour routes of 4 stops with estimated walking legs; idempotent', async () => {
+    const { db } = fixture();
+    assert.equal(await seedYuzhongRoutes(db), true);
+    assert.equal(await seedYuzhongRoutes(db), false);
+    const routes = await db.selectFrom('study_routes').select(['id', 'status', 'walk', 'title']).execute();
+    assert.equal(routes.length, 22);
+    assert.equal(routes.filter((r) => r.title.startsWith('红色游学线路')).length, 16);
+    for (const route of routes) {
+      assert.equal(route.status, 'published');
+      const walk = route.walk as { method: string; legs: unknown[]; minutes: number };
+      assert.equal(walk.method, 'estimate');
+      assert.equal(walk.legs.length, 3);
+      assert.ok(walk.minutes > 0);
+    }
+    const stops = await db.selectFrom('study_route_stops').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(stops.n), 22 * 4);
   });
 });

@@ -53,7 +53,13 @@ export type AuditAction =
   | 'directory.service_update'
   | 'directory.location_create'
   | 'directory.location_update'
-  | 'directory.import';
+  | 'directory.import'
+  | 'study.route_create'
+  | 'study.route_update'
+  | 'study.visit_request'
+  | 'study.visit_accept'
+  | 'study.visit_decline'
+  | 'study.visit_cancel';
 
 /**
  * Writes one audit event. Call it with the same transaction as the change it records, so that the change and its

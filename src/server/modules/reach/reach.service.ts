@@ -87,6 +87,40 @@ export class ReachService {
     };
   }
 
+  /**
+   * Walking legs between consecutive points (for study-tour routes): one route per leg on the graph, or estimates.
+   * A leg that cannot be walked on the graph (a point off the network) falls back to an estimate and says so.
+   */
+  walkLegs(points: [number, number][]) {
+    const legs: { minutes: number; distanceM: number; climbM: number | null; method: 'network' | 'estimate'; geometry: { type: 'LineString'; coordinates: number[][] } }[] = [];
+    for (let i = 0; i + 1 < points.length; i++) {
+      const [a, b] = [points[i]!, points[i + 1]!];
+      let leg: (typeof legs)[number] | null = null;
+      if (this.engine.graph) {
+        try {
+          const found = route(this.engine.graph, { lon: a[0], lat: a[1] }, { lon: b[0], lat: b[1] });
+          if (found) leg = { minutes: found.minutes, distanceM: found.distanceM, climbM: found.climbM, method: 'network', geometry: { type: 'LineString', coordinates: found.coordinates } };
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'point_outside_graph') throw error;
+        }
+      }
+      if (!leg) {
+        const estimate = estimateWalk(a[0], a[1], b[0], b[1], { detourFactor: this.engine.detourFactor, flatSpeedMps: this.engine.flatSpeedMps });
+        leg = { minutes: estimate.minutes, distanceM: estimate.distanceM, climbM: null, method: 'estimate', geometry: { type: 'LineString', coordinates: [a, b] } };
+      }
+      legs.push(leg);
+    }
+    const method: 'network' | 'estimate' = legs.length > 0 && legs.every((l) => l.method === 'network') ? 'network' : 'estimate';
+    const climbs = legs.map((l) => l.climbM);
+    return {
+      method,
+      minutes: legs.reduce((sum, l) => sum + l.minutes, 0),
+      distanceM: legs.reduce((sum, l) => sum + l.distanceM, 0),
+      climbM: climbs.every((c): c is number => c !== null) ? climbs.reduce((sum, c) => sum + c, 0) : null,
+      legs,
+    };
+  }
+
   /** The area each organisation reaches within `minutes` (or is reached from, for a family walking to it). */
   async catchments(ctx: RequestContext, input: { kind?: OrgKind; divisionCode?: string; minutes: number }) {
     requireAdult(ctx);
