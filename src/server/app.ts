@@ -8,13 +8,15 @@ import { logger } from 'hono/logger';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { mountApiDocs } from './http/api-docs.ts';
-import { authenticate, csrfProtection, requireJsonBody } from './http/middleware.ts';
+import { authenticate, csrfProtection, isRawUpload, requireJsonBody } from './http/middleware.ts';
 import { onError } from './http/on-error.ts';
 import { createOpenApiApp, type AppEnv } from './http/openapi.ts';
 import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import { registerDirectoryRoutes } from './modules/directory/directory.routes.ts';
 import { registerHsdsRoutes } from './modules/directory/hsds.routes.ts';
+import { tooLargeMessage } from './modules/directory/directory.import.ts';
+import { registerImportRoutes } from './modules/directory/import.routes.ts';
 import { registerFamilyRoutes } from './modules/families/families.routes.ts';
 import { registerHealthRoutes } from './modules/health/health.routes.ts';
 import { registerHomeRoutes } from './modules/home/home.routes.ts';
@@ -53,15 +55,20 @@ export function createApp({ services, config }: { services: Services; config: Co
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new AppError('payload_too_large', `The request body is larger than ${config.maxBodyBytes} bytes.`);
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `The request body is larger than ${config.maxBodyBytes} bytes.`);
+    },
+  });
+  // File uploads (directory import) have their own, larger limit, checked before the body is read.
+  const uploadBodyLimit = bodyLimit({
+    maxSize: config.importMaxBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', tooLargeMessage(config.importMaxBytes));
+    },
+  });
+  app.use('/api/*', (c, next) => (isRawUpload(c.req.method, c.req.path) ? uploadBodyLimit(c, next) : jsonBodyLimit(c, next)));
   app.use('/api/*', requireJsonBody);
   app.use('/api/*', authenticate);
   app.use('/api/*', csrfProtection);
@@ -77,6 +84,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerPointsRoutes(app);
   registerDirectoryRoutes(app);
   registerHsdsRoutes(app);
+  registerImportRoutes(app);
   registerStudyRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'coedu_session' });

@@ -20,6 +20,7 @@ const envSchema = z.object({
   COEDU_TRUST_PROXY: booleanFromEnv.default(false),
   COEDU_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
   COEDU_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  COEDU_IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
   COEDU_SIGN_IN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   COEDU_SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
   COEDU_SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
@@ -41,6 +42,8 @@ export interface Config {
   trustProxy: boolean;
   sessionTtlMs: number;
   maxBodyBytes: number;
+  /** Largest directory import file (CSV/XLSX upload or CLI file); larger ones are refused before parsing. */
+  importMaxBytes: number;
   signIn: { maxFailuresPerLogin: number; maxFailuresPerIp: number; windowMs: number };
   basemapUrl: string | null;
   /** A walking graph built by `coedu graph build`; without it the 15-minute engine runs in estimate mode. */
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: e.COEDU_TRUST_PROXY,
     sessionTtlMs: e.COEDU_SESSION_TTL_HOURS * 3600_000,
     maxBodyBytes: e.COEDU_MAX_BODY_BYTES,
+    importMaxBytes: e.COEDU_IMPORT_MAX_BYTES,
     signIn: {
       maxFailuresPerLogin: e.COEDU_SIGN_IN_MAX_FAILURES,
       maxFailuresPerIp: e.COEDU_SIGN_IN_MAX_FAILURES_PER_IP,

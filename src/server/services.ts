@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
+import { DirectoryImportService } from './modules/directory/directory.import.ts';
 import { DirectoryService, HsdsService } from './modules/directory/directory.service.ts';
 import { FamiliesService } from './modules/families/families.service.ts';
 import { HealthService } from './modules/health/health.service.ts';
@@ -23,6 +24,7 @@ export function createServices(database: Database, config: Config, options: { re
     audit: new AuditService(db),
     directory,
     hsds: new HsdsService(db, directory),
+    directoryImport: new DirectoryImportService(db, config.importMaxBytes),
     auth: new AuthService(db, config),
     families,
     health: new HealthService(database, config.version),

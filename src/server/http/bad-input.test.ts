@@ -10,6 +10,8 @@ interface Operation {
   method: string;
   path: string;
   hasBody: boolean;
+  /** The body is JSON (every write but file uploads, which take the raw file as the body). */
+  jsonBody: boolean;
   pathParams: string[];
   /** A valid value for each path parameter: a fresh UUID, or the example the spec gives for non-UUID ones. */
   validPathValue: (name: string) => string;
@@ -18,7 +20,7 @@ interface Operation {
 
 type SpecParameter = { in: string; name: string; example?: unknown; schema: { type?: string; format?: string; example?: unknown } };
 
-function operationsOf(spec: { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: SpecParameter[] }>> }): Operation[] {
+function operationsOf(spec: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> }; parameters?: SpecParameter[] }>> }): Operation[] {
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, operation] of Object.entries(item)) {
@@ -27,6 +29,7 @@ function operationsOf(spec: { paths: Record<string, Record<string, { requestBody
         method: method.toUpperCase(),
         path,
         hasBody: Boolean(operation.requestBody),
+        jsonBody: Boolean(operation.requestBody?.content?.['application/json']),
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         validPathValue: (name) => {
           const parameter = parameters.find((p) => p.in === 'path' && p.name === name);
@@ -73,7 +76,7 @@ describeEachDatabase('bad input on every endpoint', (fixture) => {
   it('malformed JSON, wrong types, unknown fields, wrong media type, oversize bodies and missing CSRF on every write', async () => {
     const { db } = fixture();
     const before = await tableCounts(db);
-    const writes = operations.filter((op) => op.hasBody);
+    const writes = operations.filter((op) => op.jsonBody);
     assert.ok(writes.length >= 12);
     for (const op of writes) {
       const path = fill(op.path, op.validPathValue);
@@ -92,6 +95,33 @@ describeEachDatabase('bad input on every endpoint', (fixture) => {
       }
     }
     assert.deepEqual(await tableCounts(db), before, 'bad input writes nothing');
+  });
+
+  it('file uploads (raw body, not JSON): wrong media types, empty or unreadable files, bad options, oversize bodies and missing CSRF', async () => {
+    const { db, config } = fixture();
+    const before = await tableCounts(db);
+    const uploads = operations.filter((op) => op.hasBody && !op.jsonBody);
+    assert.ok(uploads.length >= 1, 'the directory import takes the file as the raw body');
+    const csv = { 'content-type': 'text/csv' };
+    for (const op of uploads) {
+      const path = fill(op.path, op.validPathValue);
+      const label = `${op.method} ${op.path}`;
+      await expectError(await admin.request(op.method, path, { surprise: true }), 415, 'unsupported_media_type', `${label} JSON body`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type', `${label} form body`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'a,b', headers: { 'content-type': 'image/png' } }), 415, 'unsupported_media_type', `${label} image`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: '', headers: csv }), 400, 'import_file_empty', `${label} empty`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: '\u0000\u0001\u0002garbage', headers: csv }), 400, 'import_file_unreadable', `${label} binary`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'PK\u0003\u0004broken', headers: csv }), 400, 'import_file_unreadable', `${label} broken xlsx`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'foo,bar\n1,2\n', headers: csv }), 400, 'import_columns_missing', `${label} no known columns`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'x'.repeat(config.importMaxBytes + 1), headers: csv }), 413, 'payload_too_large', `${label} oversize`);
+      for (const query of ['dryRun=maybe', 'mode=some', 'encoding=latin1', 'crs=EPSG:3857', 'nonsense=1']) {
+        await expectError(await admin.request(op.method, `${path}?${query}`, undefined, { rawBody: 'external_id,name,kind\n', headers: csv }), 400, 'validation_failed', `${label}?${query}`);
+      }
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'a', headers: csv, csrf: false }), 403, 'csrf_token_missing', `${label} no csrf`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'a', headers: { ...csv, 'x-csrf-token': 'forged' }, csrf: false }), 403, 'csrf_token_invalid', `${label} forged csrf`);
+      await expectError(await new TestClient(app).request(op.method, path, undefined, { rawBody: 'a', headers: csv }), 401, 'unauthenticated', `${label} anonymous`);
+    }
+    assert.deepEqual(await tableCounts(db), before, 'bad uploads write nothing');
   });
 
   it('a malformed id in any path is 400 invalid_id; a well-formed unknown id is 404', async () => {

@@ -21,9 +21,19 @@ function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | null {
   }
 }
 
+/**
+ * The only endpoints that take a file as the raw request body instead of JSON (POST only). Each checks its own media
+ * types and has its own size limit (see app.ts); CSRF and authentication apply as everywhere.
+ */
+export const RAW_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/api/directory/imports']);
+
+export function isRawUpload(method: string, path: string): boolean {
+  return method === 'POST' && RAW_UPLOAD_PATHS.has(path);
+}
+
 /** API bodies are JSON: anything else with a body is refused before it reaches validation. */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (UNSAFE_METHODS.has(c.req.method)) {
+  if (UNSAFE_METHODS.has(c.req.method) && !isRawUpload(c.req.method, c.req.path)) {
     const length = c.req.header('content-length');
     const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
     const type = c.req.header('content-type') ?? '';
