@@ -12,8 +12,19 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
-    // maplibre-gl is ~1 MB minified; it lives in its own lazily loaded chunk (the map page).
+    // maplibre-gl is ~1 MB minified and ECharts ~0.5 MB: each lives in its own chunk, loaded only by the pages
+    // that draw maps (map, coverage) or charts (coverage).
     chunkSizeWarningLimit: 1200,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: 'maplibre', test: /[\\/]node_modules[\\/]maplibre-gl[\\/]/ },
+            { name: 'echarts', test: /[\\/]node_modules[\\/](echarts|zrender)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

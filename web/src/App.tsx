@@ -15,6 +15,8 @@ import { TokensPage } from './pages/Tokens.tsx';
 
 // MapLibre is large: load it only when the map is opened.
 const MapPage = lazy(() => import('./pages/MapPage.tsx'));
+// The coverage page brings MapLibre and ECharts: loaded on demand too.
+const CoveragePage = lazy(() => import('./pages/CoveragePage.tsx'));
 
 /** In child mode the app is one child-safe screen; every other address leads back to it. */
 function ChildModeRoutes() {
@@ -52,6 +54,16 @@ function AppRoutes() {
             <Suspense fallback={<Loading />}>
               <MapPage />
             </Suspense>
+          }
+        />
+        <Route
+          path="coverage"
+          element={
+            <RequireRole roles={STAFF_ROLES}>
+              <Suspense fallback={<Loading />}>
+                <CoveragePage />
+              </Suspense>
+            </RequireRole>
           }
         />
         <Route path="family/:id" element={<FamilyPage />} />

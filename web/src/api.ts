@@ -35,6 +35,12 @@ export const KNOWN_ERROR_IDS = [
   'too_many_attempts',
   'internal_error',
   'database_unavailable',
+  // the walking-time engine (/api/reach)
+  'point_outside_graph',
+  'no_route',
+  'invalid_minutes',
+  'invalid_argument',
+  'no_district_boundary',
   // produced by this client, not the server
   'network_error',
   'bad_response',

@@ -47,6 +47,7 @@ function Header() {
   const links: { to: string; label: string; show: boolean; end?: boolean }[] = [
     { to: '/', label: t('nav.home'), show: true, end: true },
     { to: '/map', label: t('nav.map'), show: true },
+    { to: '/coverage', label: t('nav.coverage'), show: hasRole(session, ...STAFF_ROLES) },
     { to: '/admin/users', label: t('nav.users'), show: hasRole(session, ...ADMIN_ROLES) },
     { to: '/admin/audit', label: t('nav.audit'), show: hasRole(session, 'district_admin') },
     { to: '/me/tokens', label: t('nav.tokens'), show: hasRole(session, ...STAFF_ROLES) },
