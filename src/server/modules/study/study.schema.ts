@@ -105,7 +105,7 @@ export const VisitRequestInputSchema = z
   .openapi('VisitRequestInput');
 
 export const IdempotencyHeaderSchema = z.object({
-  'idempotency-key': z.string().min(8).max(100).optional().openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Required: a unique string per intended request; a retry with the same key returns the same answer.' }),
+  'idempotency-key': z.string().min(8).max(100).optional().openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Required: a unique string per intended request; a retry with the same key returns the same answer.' }),
 });
 
 export const DecisionSchema = z.strictObject({ note: z.string().trim().max(500).nullable().optional() }).openapi('VisitDecision');
