@@ -78,7 +78,7 @@ test('parallel pool: identical to the sequential result (random graphs, workers 
         origins: fc.array(fc.nat(n - 1), { minLength: 1, maxLength: 40 }),
         minutes: fc.integer({ min: 1, max: 20 }),
         direction: fc.constantFrom('from-venue' as const, 'to-venue' as const),
-        variant: fc.constantFrom('workers-only', 'caller-helps', 'tiny-output', 'small-rounds', 'three-threads'),
+        variant: fc.constantFrom('workers-only', 'caller-helps', 'tiny-output', 'small-rounds', 'three-threads', 'eager-backup'),
       })),
       async ({ n, edges, origins, minutes, direction, variant }) => {
         const g = csrGraph(n, edges);
@@ -89,6 +89,7 @@ test('parallel pool: identical to the sequential result (random graphs, workers 
           callerWorks: variant !== 'workers-only',
           outputCapacity: variant === 'tiny-output' ? 3 : undefined,
           roundSize: variant === 'small-rounds' ? 4 : undefined,
+          backupAfterMs: variant === 'eager-backup' ? 0 : undefined,
         });
         try {
           await pool.ready();
@@ -103,7 +104,7 @@ test('parallel pool: identical to the sequential result (random graphs, workers 
         }
       },
     ),
-    { numRuns: 40, seed: 99 },
+    { numRuns: 48, seed: 99 },
   );
 });
 

@@ -141,17 +141,17 @@ export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues:
   if (maxMinutes < minutes) throw new InvalidArgumentError('maxMinutes must be ≥ minutes');
   const categories = [...new Set(venues.map((v) => v.category))].sort();
   const { cells: base } = coverageGrid(boundary, cellM);
-  const cells: CoverageCell[] = base.map((c) => ({
-    ...c,
-    reachable: true,
-    snapM: null,
-    minutes: Object.fromEntries(categories.map((k) => [k, null])),
-    venuesWithin: 0,
-    venuesWithinByCategory: Object.fromEntries(categories.map((k) => [k, 0])),
-  }));
   const T = minutes * 60, Tmax = maxMinutes * 60;
 
   if (!g) {
+    const cells: CoverageCell[] = base.map((c) => ({
+      ...c,
+      reachable: true,
+      snapM: null,
+      minutes: Object.fromEntries(categories.map((k) => [k, null])),
+      venuesWithin: 0,
+      venuesWithinByCategory: Object.fromEntries(categories.map((k) => [k, 0])),
+    }));
     const est = { detourFactor: opts.detourFactor ?? DEFAULT_DETOUR_FACTOR, flatSpeedMps: opts.flatSpeedMps };
     for (const c of cells) {
       for (const v of venues) {
@@ -173,53 +173,74 @@ export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues:
     };
   }
 
+  // Network mode: everything is accumulated in typed arrays per cell and category; the cell objects
+  // are built once at the end.
   const snapMax = opts.snapMaxM ?? g.meta.profile.snapMaxM;
-  const cellSnaps = cells.map((c) => trySnap(g, c.lon, c.lat, snapMax));
+  const nCells = base.length, nCat = categories.length;
+  const cellSnaps = base.map((c) => trySnap(g, c.lon, c.lat, snapMax));
   const venueSnaps = venues.map((v) => trySnap(g, v.lon, v.lat, snapMax));
   const idx = cellIndex(g, cellSnaps);
-  cells.forEach((c, i) => {
-    const s = cellSnaps[i];
-    c.reachable = s !== null;
-    c.snapM = s ? Math.round(s.distanceM * 10) / 10 : null;
-    if (!s) for (const k of categories) c.minutes[k] = null;
-  });
+  const catOf = new Map(categories.map((k, i) => [k, i]));
+  const minutesTo = new Float64Array(nCat * nCells).fill(NaN); // NaN: none within maxMinutes
+  const within = new Int32Array(nCells);
+  const withinByCat = new Int32Array(nCat * nCells);
 
   // Reverse searches on pooled buffers (O(reached) each, no per-search O(n) arrays).
   const adj = adjacency(g, true);
   withSearch(g.nodeCount, (st) => {
     // Minutes to the nearest venue, per category: one multi-source reverse search each.
-    for (const k of categories) {
+    categories.forEach((k, kc) => {
       const members = venues.map((v, i) => i).filter((i) => venues[i].category === k && venueSnaps[i]);
       const seeds = members.flatMap((i) => seedsTo(g, venueSnaps[i]!));
       const count = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, Tmax);
       const best = evaluateCells(g, cellSnaps, idx, st.dist, st.settled.subarray(0, count), members.map((i) => venueSnaps[i]!));
-      cells.forEach((c, i) => {
-        if (cellSnaps[i] && best[i] <= Tmax) c.minutes[k] = Math.round((best[i] / 60) * 100) / 100;
-      });
-    }
+      const row = kc * nCells;
+      for (let i = 0; i < nCells; i++) if (cellSnaps[i] && best[i] <= Tmax) minutesTo[row + i] = Math.round((best[i] / 60) * 100) / 100;
+    });
     // Venues within the threshold: one bounded reverse search per venue.
-    const stamp = new Int32Array(cells.length).fill(-1);
+    const stamp = new Int32Array(nCells).fill(-1);
+    const { nodeOff, nodeCell, nodeCost } = idx;
     venues.forEach((v, vi) => {
       const vs = venueSnaps[vi];
       if (!vs) return;
+      const row = catOf.get(v.category)! * nCells;
       const seeds = seedsTo(g, vs);
       const settledCount = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, T);
-      const count = (ci: number): void => {
-        if (stamp[ci] === vi) return;
-        stamp[ci] = vi;
-        cells[ci].venuesWithin++;
-        cells[ci].venuesWithinByCategory[v.category]++;
-      };
       const settled = st.settled, dist = st.dist;
       for (let k = 0; k < settledCount; k++) {
         const u = settled[k];
-        for (let p = idx.nodeOff[u]; p < idx.nodeOff[u + 1]; p++) {
-          const ci = idx.nodeCell[p];
-          if (idx.nodeCost[p] + dist[u] <= T) count(ci);
+        const du = dist[u];
+        for (let p = nodeOff[u], end = nodeOff[u + 1]; p < end; p++) {
+          const ci = nodeCell[p];
+          if (stamp[ci] !== vi && nodeCost[p] + du <= T) {
+            stamp[ci] = vi;
+            within[ci]++;
+            withinByCat[row + ci]++;
+          }
         }
       }
-      for (const ci of idx.linkCells.get(vs.link) ?? []) if (alongLinkSeconds(g, cellSnaps[ci]!, vs) <= T) count(ci);
+      for (const ci of idx.linkCells.get(vs.link) ?? []) {
+        if (stamp[ci] !== vi && alongLinkSeconds(g, cellSnaps[ci]!, vs) <= T) {
+          stamp[ci] = vi;
+          within[ci]++;
+          withinByCat[row + ci]++;
+        }
+      }
     });
+  });
+  const cells: CoverageCell[] = base.map((c, i) => {
+    const s = cellSnaps[i];
+    return {
+      ...c,
+      reachable: s !== null,
+      snapM: s ? Math.round(s.distanceM * 10) / 10 : null,
+      minutes: Object.fromEntries(categories.map((k, kc) => {
+        const m = minutesTo[kc * nCells + i];
+        return [k, Number.isNaN(m) ? null : m];
+      })),
+      venuesWithin: within[i],
+      venuesWithinByCategory: Object.fromEntries(categories.map((k, kc) => [k, withinByCat[kc * nCells + i]])),
+    };
   });
   return {
     method: 'network', cellM, minutes, maxMinutes, categories, cells,

@@ -106,7 +106,11 @@ function workerMain(wt: typeof import('node:worker_threads')): void {
       } catch {
         owner = -2;
       }
+      // Seqlock: mark the slot as being written, fill it, then publish the batch number. A reader
+      // re-checks the mark after reading, so a late worker of an older batch can never hand it a
+      // half-written slot.
       const b = J_STRIDE * j;
+      Atomics.store(jobs, b + J_DONE, 0);
       jobs[b + J_OWNER] = owner;
       jobs[b + J_START] = pos;
       jobs[b + J_LEN] = cnt;
@@ -159,6 +163,11 @@ export interface ReachPoolOptions {
   roundSize?: number;
   /** Whether the calling thread takes origins too (default true; false leaves them all to the workers). */
   callerWorks?: boolean;
+  /**
+   * How long the calling thread waits for an origin still running in a worker before computing it
+   * itself (default: twice its own mean time per origin in that batch, at least 0.05 ms).
+   */
+  backupAfterMs?: number;
 }
 
 /** Worker threads bound to one graph (see the module comment). Create once, reuse for many batches. */
@@ -178,6 +187,7 @@ export class ReachPool {
   private outCapacity: number;
   private readonly roundSize: number;
   private readonly callerWorks: boolean;
+  private readonly backupAfterMs: number | undefined;
   private readonly online: Promise<void>;
   private seq = 0;
   private broken: string | null = null;
@@ -190,6 +200,7 @@ export class ReachPool {
     this.outCapacity = Math.max(1, Math.floor(opts.outputCapacity ?? Math.max(1 << 16, Math.min(1 << 22, graph.nodeCount * 4))));
     this.roundSize = Math.max(1, Math.min(MAX_ROUND, Math.floor(opts.roundSize ?? MAX_ROUND)));
     this.callerWorks = opts.callerWorks ?? true;
+    this.backupAfterMs = opts.backupAfterMs;
     const online: Promise<void>[] = [];
     this.online = Promise.resolve();
     if (this.threads === 1) return;
@@ -378,7 +389,8 @@ export class ReachPool {
     Atomics.notify(this.ctrl, C_SEQ);
 
     const mine = new Uint8Array(count);
-    let relaxations = 0;
+    let relaxations = 0, mainJobs = 0;
+    const mainT0 = performance.now();
     const n = this.graph.nodeCount;
     if (this.callerWorks) withSearch(n, (st) => {
       for (;;) {
@@ -403,29 +415,48 @@ export class ReachPool {
         sink.length = p;
         lengths[i] = cnt;
         where[i] = -1;
+        mainJobs++;
       }
     });
-    // Origins the workers took: wait for each (bounded by one search), recompute overflow/failures here.
+    const mainMs = performance.now() - mainT0;
+    // Origins the workers took. All but the ones still in flight (≤ one per worker) are done by now.
+    // A worker that is descheduled (a busy machine) must not stall the batch: after waiting about
+    // two of our own per-origin times, the calling thread computes that origin itself (a backup
+    // task; the answer is the same whoever computes it, the late worker's copy is ignored).
+    const patience = !this.callerWorks ? JOB_WAIT_MS
+      : this.backupAfterMs !== undefined ? this.backupAfterMs
+      : mainJobs > 0 ? Math.max(0.05, (2 * mainMs) / mainJobs) : 1;
     let threadsUsed = 1;
     const seen = new Uint8Array(this.workers.length);
     const redo: number[] = [];
+    let overflow = false;
     const jobs = this.jobs;
     for (let j = 0; j < count; j++) {
       if (mine[j]) continue;
       const b = J_STRIDE * j;
-      const t0 = Date.now();
+      const t0 = performance.now();
       for (;;) {
         const v = Atomics.load(jobs, b + J_DONE);
         if (v === seq) break;
-        if (Date.now() - t0 > JOB_WAIT_MS) {
-          this.broken = `a worker did not finish an origin within ${JOB_WAIT_MS} ms`;
+        const waited = performance.now() - t0;
+        if (waited >= patience || patience <= 0) {
+          if (patience === JOB_WAIT_MS) this.broken = `a worker did not finish an origin within ${JOB_WAIT_MS} ms`;
           break;
         }
-        Atomics.wait(jobs, b + J_DONE, v, 50);
+        Atomics.wait(jobs, b + J_DONE, v, Math.min(50, patience - waited));
       }
       const i = r0 + j;
-      const owner = Atomics.load(jobs, b + J_DONE) === seq ? jobs[b + J_OWNER] : -2;
+      let owner = -3;
+      let start = 0, len = 0, rx = 0;
+      if (Atomics.load(jobs, b + J_DONE) === seq) {
+        owner = jobs[b + J_OWNER];
+        start = jobs[b + J_START];
+        len = jobs[b + J_LEN];
+        rx = jobs[b + J_RELAX];
+        if (Atomics.load(jobs, b + J_DONE) !== seq) owner = -3; // rewritten meanwhile (seqlock)
+      }
       if (owner < 0) {
+        if (owner === -1) overflow = true;
         redo.push(i);
         continue;
       }
@@ -434,12 +465,13 @@ export class ReachPool {
         threadsUsed++;
       }
       where[i] = owner;
-      starts[i] = jobs[b + J_START];
-      lengths[i] = jobs[b + J_LEN];
-      relaxations += jobs[b + J_RELAX];
+      starts[i] = start;
+      lengths[i] = len;
+      relaxations += rx;
     }
+    this.backups += redo.length;
     if (redo.length > 0) {
-      // Output region too small (or a worker failed): compute those here; grow the regions.
+      // Output region too small, a worker failed or is late: compute those here; grow the regions if needed.
       withSearch(n, (st) => {
         for (const i of redo) {
           const cnt = kernelRun(st, adj.offsets, adj.targets, adj.weights, null, seeds.seedNodes, seeds.seedCosts, null, so[i], so[i + 1], cutoff, adj.delta, 0, null);
@@ -455,7 +487,7 @@ export class ReachPool {
           where[i] = -1;
         }
       });
-      if (this.broken === null) {
+      if (overflow && this.broken === null) {
         let total = 0, longest = 0;
         for (let i = r0; i < r1; i++) {
           total += lengths[i];
@@ -470,6 +502,8 @@ export class ReachPool {
   }
 
   private growTo = 0;
+  /** Origins the calling thread computed again because a worker was late, failed or overflowed. */
+  backups = 0;
 
   private async terminate(): Promise<void> {
     for (const w of this.workers) w.ref();
