@@ -2,7 +2,7 @@
 // src/server/modules/reach/reach.schema.ts are the source of truth) and the small rules the screens share.
 import type { TFunction } from 'i18next';
 import type { Feature, FeatureCollection, LineString, MultiPolygon, Polygon } from 'geojson';
-import type { OrgKind, Role, SessionView } from './types.ts';
+import type { OrgKind, SessionView } from './types.ts';
 
 export type ReachMethod = 'network' | 'estimate';
 
@@ -129,8 +129,6 @@ export type CellFeature = Feature<BandGeometry, CellProps>;
 export function isDistrictStaff(session: SessionView | null): boolean {
   return !!session && session.roles.some((r) => (r.role === 'district_admin' || r.role === 'centre_staff') && r.scopeType === 'district');
 }
-
-export const COVERAGE_ROLES: Role[] = ['district_admin', 'centre_staff', 'school_admin', 'community_admin', 'venue_manager', 'teacher'];
 
 /** Isochrone band colours, innermost (shortest walk) first. */
 export const BAND_COLOURS = ['#1a9850', '#91cf60', '#fee08b', '#fc8d59', '#d73027', '#7f3b08'];

@@ -202,7 +202,11 @@ export function ReachPanel({ mode, status, statusError, isochrone, route, catchm
             </label>
           </div>
           {catchments.loading && <Loading label={t('reach.computing')} />}
-          <ErrorNotice error={catchments.error} onRetry={catchments.retry} />
+          <ErrorNotice
+            error={catchments.error}
+            onRetry={catchments.retry}
+            fields={{ kind: { label: t('reach.catchments.kind'), hint: t('reach.catchments.tooMany') } }}
+          />
           {catchments.result && !catchments.loading && (
             <CatchmentSummary result={catchments.result} />
           )}

@@ -24,15 +24,30 @@ export type Bounds = [[number, number], [number, number]];
 /** Where the map opens when there is nothing to fit (Yuzhong's peninsula, the demo district). */
 const FALLBACK_CENTER: [number, number] = [106.57, 29.555];
 
-type AnyGeometry = AreaGeometry | { type: string; coordinates: unknown } | null | undefined;
+/** Any GeoJSON geometry (or the loose shape the API schemas declare). */
+type AnyGeometry = { type: string; coordinates?: unknown; geometries?: AnyGeometry[] } | null | undefined;
 
+/** The outer rings of areas, and lines and points as "rings" too: what bounds and label points are made of. */
 export function outerRings(geometry: AnyGeometry): Position[][] {
   if (!geometry) return [];
-  if (geometry.type === 'Polygon') return (geometry.coordinates as Position[][]).slice(0, 1);
-  if (geometry.type === 'MultiPolygon') return (geometry.coordinates as Position[][][]).map((p) => p[0]).filter(Boolean);
-  if (geometry.type === 'LineString') return [geometry.coordinates as Position[]];
-  if (geometry.type === 'Point') return [[geometry.coordinates as Position]];
-  return [];
+  const c = geometry.coordinates;
+  switch (geometry.type) {
+    case 'Polygon':
+      return (c as Position[][]).slice(0, 1);
+    case 'MultiPolygon':
+      return (c as Position[][][]).map((p) => p[0]).filter(Boolean);
+    case 'LineString':
+    case 'MultiPoint':
+      return [c as Position[]];
+    case 'MultiLineString':
+      return c as Position[][];
+    case 'Point':
+      return [[c as Position]];
+    case 'GeometryCollection':
+      return (geometry.geometries ?? []).flatMap(outerRings);
+    default:
+      return [];
+  }
 }
 
 export function boundsOf(features: { geometry: AnyGeometry }[]): Bounds | null {

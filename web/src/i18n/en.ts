@@ -362,6 +362,7 @@ export const en: Messages = {
       notSnapped: 'Organisations too far from any street, not drawn: {{count}}.',
       illustrative: 'Organisation locations are illustrative; the areas are indicative only.',
       areaOf: '{{minutes}}-minute walking area',
+      tooMany: 'There are too many organisations of this kind to draw at once.',
     },
   },
   coverage: {

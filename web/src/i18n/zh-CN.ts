@@ -360,6 +360,7 @@ export const zhCN = {
       notSnapped: '{{count}} 个机构离街道太远，没有画出范围。',
       illustrative: '机构位置为示意位置，范围仅供参考。',
       areaOf: '{{minutes}} 分钟步行范围',
+      tooMany: '这一类机构太多，无法一次画出。',
     },
   },
   coverage: {

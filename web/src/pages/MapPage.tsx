@@ -319,10 +319,12 @@ export function MapPage() {
   }, [data, colouredSubdistricts]);
 
   // ----- draw the walking layers of the current mode (the others are emptied, their answers kept)
-  const isoData = isochrone.data ?? null;
+  // An answer is shown only while it is the answer to the current question (not while the next one loads or failed).
+  const current = <T,>(state: { data: T | null | undefined; loading: boolean; error: unknown }) => (state.loading || state.error ? null : (state.data ?? null));
+  const isoData = current(isochrone);
   const fittedRef = useRef<IsochroneCollection | null>(null);
-  const routeData = route.data ?? null;
-  const catchmentData = catchments.data ?? null;
+  const routeData = current(route);
+  const catchmentData = current(catchments);
   useEffect(() => {
     const map = mapRef.current;
     if (!map || status !== 'true') return;
