@@ -4,12 +4,15 @@ import { createDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { DEMO_ACCOUNTS, seedYuzhongDemo } from '../seed/yuzhong-demo.ts';
 import { seedYuzhongDirectory } from '../seed/yuzhong-directory.ts';
+import { runExportHsds, runImportVenues } from '../modules/directory/import.cli.ts';
 import { seedYuzhongRoutes } from '../seed/yuzhong-routes.ts';
 
 const USAGE = `coedu — CoEdu Circle (共育圈) command line
 
   coedu migrate                 apply database migrations (DATABASE_URL, or PGlite under COEDU_DATA_DIR)
   coedu seed                    load the Yuzhong demo data (idempotent)
+  coedu import venues FILE      import organisations, places and offers from CSV/XLSX (see docs/IMPORT-DIRECTORY.md)
+  coedu export hsds --out DIR   HSDS NDJSON files and the CSV/XLSX directory export
   coedu graph build|info|export walking graphs from OpenStreetMap + SRTM (see docs/IMPORT-MAP.md)
   coedu reach                   minutes from a point to every node within a cutoff
   coedu route                   walking route between two points (minutes, metres, climb)
@@ -34,6 +37,16 @@ export async function main(argv: string[]): Promise<number> {
         await seedYuzhongRoutes(database.db);
         console.log(seeded ? `Yuzhong demo seeded; sign-ins: ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}` : 'demo data already present; nothing to do');
       });
+    case 'import':
+    case 'export': {
+      if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h') return command === 'import' ? runImportVenues(null as never, ['--help'], 0) : runExportHsds(null as never, ['--help']);
+      let code = 0;
+      const status = await withDatabase(async (database) => {
+        await migrate(database);
+        code = command === 'import' ? await runImportVenues(database.db, rest, loadConfig().importMaxBytes) : await runExportHsds(database.db, rest);
+      });
+      return status !== 0 ? status : code;
+    }
     case 'graph':
     case 'reach':
     case 'route':

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describeEachDatabase } from '../../../../test/support/databases.ts';
 import { buildTestApp, TestClient, type TestApp } from '../../../../test/support/http.ts';
 import { buildWorld, tableCounts, type World } from '../../../../test/support/world.ts';
+import { runExportHsds, runImportVenues } from './import.cli.ts';
 import { formatOpeningHours, neutraliseCell, parseCsv, parseOpeningHours, unneutraliseCell } from './import.format.ts';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -413,5 +417,40 @@ describeEachDatabase('directory import and export', (fixture) => {
     workbook.worksheets[0]!.eachRow((row) => row.eachCell((cell) => void values.push(String(cell.value))));
     assert.ok(values.includes(`'${evil}`) && !values.includes(evil));
     assert.equal((await download(app, admin, '/api/directory/export?format=pdf')).status, 400);
+  });
+
+  it('CLI: import venues prints the report as a table, acts as the district system; export hsds writes NDJSON per entity and the spreadsheets', async () => {
+    const { db } = fixture();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coedu-import-'));
+    try {
+      const file = path.join(dir, 'venues-gbk.csv');
+      fs.writeFileSync(file, iconv.encode(csv([HEADER, venueRow('CLI-1', { 坐标系: '' }), venueRow('CLI-2', { 坐标系: '', 类型: '学校' })]), 'gb18030'));
+      const output: string[] = [];
+      const out = (text: string) => void output.push(text);
+      assert.equal(await runImportVenues(db, ['venues', file, '--dry-run'], 1e8, out), 1, 'rows without a coordinate system');
+      assert.match(output.join('\n'), /crs_missing/);
+      output.length = 0;
+      assert.equal(await runImportVenues(db, ['venues', file, '--crs', 'gcj02', '--encoding', 'gb18030'], 1e8, out), 0);
+      assert.match(output.join('\n'), /imported: 2 rows created/);
+      const audit = await db.selectFrom('audit_events').select(['actor_user_id', 'detail']).where('action', '=', 'directory.import').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      assert.equal(audit.actor_user_id, null);
+      assert.equal((audit.detail as { via: string }).via, 'cli');
+      assert.equal(await runImportVenues(db, ['venues', file, '--crs', 'mercator'], 1e8, out), 2);
+      assert.equal(await runImportVenues(db, ['venues', file], 10, out), 1, 'over the size limit');
+      assert.equal(await runImportVenues(db, ['venues', path.join(dir, 'missing.csv')], 1e8, out), 1);
+
+      const exportDir = path.join(dir, 'out');
+      assert.equal(await runExportHsds(db, ['hsds', '--out', exportDir], out), 0);
+      const files = fs.readdirSync(exportDir).sort();
+      assert.deepEqual(files, ['directory-gb18030.csv', 'directory.csv', 'directory.xlsx', 'locations.ndjson', 'organizations.ndjson', 'services.ndjson', 'taxonomies.ndjson', 'taxonomy_terms.ndjson']);
+      const organizations = fs.readFileSync(path.join(exportDir, 'organizations.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      assert.ok(organizations.some((o: { name: string }) => o.name === '导入场馆CLI-1'));
+      output.length = 0;
+      assert.equal(await runImportVenues(db, ['venues', path.join(exportDir, 'directory-gb18030.csv'), '--dry-run'], 1e8, out), 0);
+      assert.match(output.join('\n'), /every row is valid/);
+      assert.equal(await runExportHsds(db, ['hsds'], out), 2, '--out is required');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
