@@ -1,0 +1,314 @@
+/**
+ * The reachability engine against pgRouting on the identical graph, same machine, same run.
+ * Run: `npm run bench:pgrouting` (= tsx bench/pgrouting.bench.ts). Prints Markdown tables.
+ *
+ * Needs PostgreSQL 15 and the pgRouting extension (`apt-get install postgresql-15-pgrouting`); this
+ * script installs nothing. Without them it says so and prints the engine's numbers only.
+ *
+ * Per graph (BENCH_GRAPHS, default monaco,andorra,andorra-full,grid100k,grid1m):
+ *  - the graph is exported with `edgesCsv` (what `coedu graph export` writes) and COPY'd into a
+ *    throwaway cluster (test/support/pg-cluster.ts);
+ *  - **batch**: catchments of BENCH_VENUES (300) distinct random venue nodes, 15-minute cutoff,
+ *    forward (from the venue). pgRouting: one `pgr_drivingDistance(edges, ARRAY[all venues], 900,
+ *    directed => true, equicost => false)`. "whole" = query + transfer of every (venue, node,
+ *    agg_cost) row into typed arrays over a local TCP connection; "SQL" = the same call computed in
+ *    the server with only count(*) and sum(agg_cost) sent back. Engine: `venueCatchments` (1 thread)
+ *    and a warm `ReachPool` (2 threads) — from the node ids to the CSR result.
+ *  - **single origin**: BENCH_SINGLES random origins, same call with one start vertex; engine:
+ *    `venueCatchments(g, [o])` (sparse result) and `reach()` (dense per-node arrays). pgRouting also
+ *    with a bounding-box edges query (edges whose source lies within cutoff × fastest edge speed —
+ *    provably the same answer, the usual way to shrink pgRouting's per-call graph).
+ *  - **nearest venue** (`equicost => true`): each node's nearest venue; engine: one multi-source search.
+ *  - every answer is compared (node sets per venue, costs) and the result printed.
+ * Timings are medians over BENCH_ROUNDS rounds that interleave pgRouting and the engine.
+ */
+import {
+  ReachPool, dijkstra, reach, venueCatchments, type VenueCatchments, type WalkGraph,
+} from '../packages/reach/src/index.ts';
+import {
+  EDGES_SQL, INSTALL_HINT, boxEdgesSql, drivingDistanceRows, drivingDistanceSqlOnly, loadEdges, openPgRouting, projection, type PgRouting,
+} from './lib/pgrouting.ts';
+import { previousVenueCatchments } from './lib/baseline.ts';
+import { fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes } from './lib/util.ts';
+
+const GRAPHS = (process.env.BENCH_GRAPHS ?? 'monaco,andorra,andorra-full,grid100k,grid1m').split(',').map((s) => s.trim()).filter(Boolean);
+const VENUES = Number(process.env.BENCH_VENUES ?? 300);
+const MINUTES = 15;
+const CUTOFF = MINUTES * 60;
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 540) * 1000;
+const started = performance.now();
+const elapsed = (): number => performance.now() - started;
+const log = (s: string): void => void process.stderr.write(`[${(elapsed() / 1000).toFixed(0)} s, load ${loadNow()}] ${s}\n`);
+
+interface Row {
+  label: string;
+  nodes: number;
+  edges: number;
+  loadNote: string;
+  batch?: { pgWhole: number; pgSql: number; prev: number; seq: number; par: number; threads: number; entries: number; relax: number; verify: string };
+  single?: { pgWhole: number; pgSql: number; pgBox: number; sparse: number; dense: number; reached: number; verify: string };
+  nearest?: { pgWhole: number; pgSql: number; ours: number; verify: string };
+  skipped?: string;
+}
+
+/** Times a synchronous function: median of `reps` runs after one warm-up. */
+function timeSync(fn: () => void, reps: number): number {
+  fn();
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const a = performance.now();
+    fn();
+    t.push(performance.now() - a);
+  }
+  return median(t);
+}
+
+/** Compares pgRouting rows (from_v, node, agg_cost) with the engine's per-venue CSR. */
+function compareBatch(venues: number[], ours: VenueCatchments, pg: { from: Int32Array; node: Int32Array; cost: Float64Array }): string {
+  const index = new Map<number, number>();
+  venues.forEach((v, i) => index.set(v, i));
+  const pgSets: Map<number, number>[] = venues.map(() => new Map());
+  for (let r = 0; r < pg.from.length; r++) pgSets[index.get(pg.from[r])!].set(pg.node[r], pg.cost[r]);
+  let maxDiff = 0, missing = 0, extra = 0, entries = 0;
+  const EDGE = 1e-6; // nodes this close to the cutoff may fall either side
+  venues.forEach((_, i) => {
+    const s = pgSets[i];
+    for (let k = ours.offsets[i]; k < ours.offsets[i + 1]; k++) {
+      entries++;
+      const c = s.get(ours.nodes[k]);
+      if (c === undefined) {
+        if (CUTOFF - ours.seconds[k] > EDGE) missing++;
+        continue;
+      }
+      maxDiff = Math.max(maxDiff, Math.abs(c - ours.seconds[k]));
+      s.delete(ours.nodes[k]);
+    }
+    for (const c of s.values()) if (CUTOFF - c > EDGE) extra++;
+  });
+  const ok = missing === 0 && extra === 0 && maxDiff < 1e-6;
+  return `${ok ? 'same' : 'DIFFERENT'}: ${entries} entries, max |Δ| ${maxDiff.toExponential(1)} s${missing + extra ? `, ${missing} missing, ${extra} extra` : ''}`;
+}
+
+/** Nearest venue per node by one multi-source search (engine side of equicost => true). */
+function nearestVenue(g: WalkGraph, venues: number[]): { nearest: Int32Array; seconds: Float64Array; count: number } {
+  const search = dijkstra(g, venues.map((v, i) => ({ node: v, seconds: 0, source: i })), { cutoff: CUTOFF });
+  const nearest = new Int32Array(g.nodeCount).fill(-1);
+  const seconds = new Float64Array(g.nodeCount).fill(Infinity);
+  for (let k = 0; k < search.settledCount; k++) {
+    const u = search.settled[k];
+    nearest[u] = search.source[u];
+    seconds[u] = search.cost[u];
+  }
+  return { nearest, seconds, count: search.settledCount };
+}
+
+async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
+  log(`${key}: building`);
+  const { label, graph: g, buildMs } = await loadBenchGraph(key);
+  const row: Row = { label, nodes: g.nodeCount, edges: g.edgeCount, loadNote: `build ${fmtMs(buildMs)} ms` };
+  const big = g.nodeCount > 200_000;
+  const rounds = Number(process.env.BENCH_ROUNDS ?? (big ? 3 : 7));
+  const singles = Number(process.env.BENCH_SINGLES ?? (big ? 4 : 15));
+  const venues = randomNodes(g, VENUES, 42);
+  const origins = venues.map((node) => ({ node }));
+  if (pgr) {
+    log(`${key}: ${g.nodeCount} nodes, ${g.edgeCount} edges; export + COPY`);
+    const ld = await loadEdges(pgr, g);
+    row.loadNote += `; export ${fmtMs(ld.csvMs)} ms, COPY + index ${fmtMs(ld.copyMs)} ms (${ld.rows} rows)`;
+  }
+  const pool = new ReachPool(g, { threads: THREADS });
+  await pool.ready();
+
+  // ---- batch: per-venue catchments
+  log(`${key}: batch of ${venues.length} venues, ${rounds} rounds`);
+  const tPgW: number[] = [], tPgS: number[] = [], tPrev: number[] = [], tSeq: number[] = [], tPar: number[] = [];
+  previousVenueCatchments(g, venues, CUTOFF);
+  let seqRes = venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
+  let parRes = pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
+  for (let i = 0; i < 3; i++) {
+    venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
+    pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
+  }
+  let pgRows: Awaited<ReturnType<typeof drivingDistanceRows>> | null = null;
+  if (pgr) {
+    pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false); // warm-up (caches)
+  }
+  let threadsUsed = 1;
+  for (let r = 0; r < rounds; r++) {
+    if (pgr) {
+      pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
+      tPgW.push(pgRows.ms);
+      tPgS.push((await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false)).ms);
+    }
+    let t = performance.now();
+    const prev = previousVenueCatchments(g, venues, CUTOFF);
+    tPrev.push(performance.now() - t);
+    if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
+    t = performance.now();
+    seqRes = venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
+    tSeq.push(performance.now() - t);
+    t = performance.now();
+    parRes = await pool.venueCatchments(origins, { minutes: MINUTES, direction: 'from-venue' });
+    tPar.push(performance.now() - t);
+    threadsUsed = Math.max(threadsUsed, parRes.threads);
+  }
+  let verify = 'pgRouting skipped';
+  const sameAsSeq = parRes.nodes.length === seqRes.nodes.length && parRes.seconds.every((x, k) => x === seqRes.seconds[k]) &&
+    parRes.nodes.every((x, k) => x === seqRes.nodes[k]);
+  if (!sameAsSeq) verify = 'PARALLEL DIFFERS FROM SEQUENTIAL';
+  else if (pgRows) verify = compareBatch(venues, seqRes, pgRows);
+  row.batch = {
+    pgWhole: median(tPgW), pgSql: median(tPgS), prev: median(tPrev), seq: median(tSeq), par: median(tPar), threads: threadsUsed, entries: seqRes.nodes.length,
+    relax: seqRes.relaxations, verify,
+  };
+
+  // ---- single origin
+  if (elapsed() < BUDGET_MS) {
+    log(`${key}: ${singles} single origins`);
+    const pick = randomNodes(g, singles, 7);
+    const proj = projection(g);
+    let vmax = 0;
+    for (let e = 0; e < g.edgeCount; e++) vmax = Math.max(vmax, g.meters[e] / g.seconds[e]);
+    const R = CUTOFF * vmax * 1.02 + 1;
+    const pW: number[] = [], pS: number[] = [], pB: number[] = [], oS: number[] = [], oD: number[] = [], reached: number[] = [];
+    const bad: string[] = [];
+    for (const o of pick) {
+      const sparse = venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' });
+      oS.push(timeSync(() => void venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' }), 21));
+      oD.push(timeSync(() => void reach(g, { node: o }, { minutes: MINUTES }), 11));
+      reached.push(sparse.nodes.length);
+      if (pgr) {
+        const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
+        pW.push(rows.ms);
+        pS.push((await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false)).ms);
+        const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
+        if (Number.isFinite(R)) {
+          const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
+          pB.push(boxed.ms);
+          const v2 = compareBatch([o], sparse, boxed);
+          if (!v2.startsWith('same')) bad.push(`bbox ${o}: ${v2}`);
+        }
+        const v = compareBatch([o], sparse, rows);
+        if (!v.startsWith('same')) bad.push(`${o}: ${v}`);
+      }
+    }
+    row.single = {
+      pgWhole: median(pW), pgSql: median(pS), pgBox: median(pB), sparse: median(oS), dense: median(oD), reached: median(reached),
+      verify: !pgr ? 'pgRouting skipped' : bad.length ? `DIFFERENT: ${bad.join('; ')}` : `same for all ${pick.length} origins (full and bbox)`,
+    };
+  }
+
+  // ---- nearest venue (equicost)
+  if (elapsed() < BUDGET_MS) {
+    const nr = big ? 1 : rounds;
+    log(`${key}: nearest venue, ${nr} rounds`);
+    const qW: number[] = [], qS: number[] = [], qO: number[] = [];
+    let near = nearestVenue(g, venues);
+    let rows: Awaited<ReturnType<typeof drivingDistanceRows>> | null = null;
+    for (let r = 0; r < nr; r++) {
+      if (pgr) {
+        rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
+        qW.push(rows.ms);
+        qS.push((await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true)).ms);
+      }
+      qO.push(timeSync(() => void (near = nearestVenue(g, venues)), 5));
+    }
+    // Reference for "nearest": the minimum over the per-venue answers of the batch (which pgRouting's
+    // equicost => false reproduced exactly, see the batch table).
+    const best = new Float64Array(g.nodeCount).fill(Infinity);
+    for (let i = 0; i < venues.length; i++) {
+      for (let k = seqRes.offsets[i]; k < seqRes.offsets[i + 1]; k++) best[seqRes.nodes[k]] = Math.min(best[seqRes.nodes[k]], seqRes.seconds[k]);
+    }
+    let oursOk = true;
+    for (let u = 0; u < g.nodeCount; u++) if (best[u] !== near.seconds[u]) oursOk = false;
+    let verify = `engine ${oursOk ? '=' : '≠'} min over the per-venue answers`;
+    if (rows) {
+      const index = new Map<number, number>();
+      venues.forEach((v, i) => index.set(v, i));
+      let worse = 0, maxWorse = 0, missing = 0, extra = 0, ties = 0;
+      const seen = new Uint8Array(g.nodeCount);
+      for (let k = 0; k < rows.node.length; k++) {
+        const u = rows.node[k];
+        seen[u] = 1;
+        if (!(best[u] < Infinity)) {
+          extra++;
+          continue;
+        }
+        const d = rows.cost[k] - best[u];
+        if (Math.abs(d) > 1e-6) {
+          worse++;
+          maxWorse = Math.max(maxWorse, d);
+        } else if (index.get(rows.from[k]) !== near.nearest[u]) ties++;
+      }
+      for (let u = 0; u < g.nodeCount; u++) if (best[u] < Infinity && !seen[u] && CUTOFF - best[u] > 1e-6) missing++;
+      verify += worse + missing + extra === 0
+        ? `; pgRouting the same (${rows.node.length} nodes, ${ties} equal-cost ties labelled differently)`
+        : `; **pgRouting ${pgr?.version} differs**: ${worse} of ${rows.node.length} nodes get a venue up to ${maxWorse.toFixed(0)} s farther than the nearest` +
+          (missing || extra ? `, ${missing} missing, ${extra} extra` : '');
+    }
+    row.nearest = { pgWhole: median(qW), pgSql: median(qS), ours: median(qO), verify };
+  }
+  await pool.close();
+  log(`${key}: done; ${memoryLine()}`);
+  return row;
+}
+
+// ---------------------------------------------------------------------------
+
+console.log(`# Reachability engine vs pgRouting\n`);
+console.log(`machine: ${machineLine()}`);
+const opened = await openPgRouting();
+const pgr = 'unavailable' in opened ? null : opened;
+if (!pgr) {
+  console.log(`\n**pgRouting part skipped**: ${(opened as { unavailable: string }).unavailable}\n(install: \`${INSTALL_HINT}\`; this benchmark installs nothing)\n`);
+} else {
+  console.log(`pgRouting ${pgr.version} on PostgreSQL 15 (throwaway cluster, local TCP); engine threads for the pool: ${THREADS}\n`);
+}
+const rows: Row[] = [];
+try {
+  for (const key of GRAPHS) {
+    if (elapsed() > BUDGET_MS) {
+      rows.push({ label: key, nodes: 0, edges: 0, loadNote: '', skipped: `time budget (${BUDGET_MS / 1000} s) used up` });
+      continue;
+    }
+    rows.push(await benchGraph(key, pgr));
+  }
+} finally {
+  await pgr?.close();
+}
+
+const ratio = (a: number, b: number): string => (pgr ? fmtX(a / b) : '–');
+console.log(`\n## Catchments of ${VENUES} venues, ${MINUTES}-minute cutoff (per venue: every node within 15 min; pgRouting equicost => false)\n`);
+console.log('| graph | nodes / edges | pgRouting whole ms (SQL only) | previous engine ms (speed-up vs whole / SQL) | engine 1 thread ms | engine pool ms (threads) | speed-up vs whole (vs SQL), 1 thread | speed-up vs whole (vs SQL), pool | relaxations/s, 1 thread | answers |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  if (r.skipped || !r.batch) {
+    console.log(`| ${r.label} | – | skipped: ${r.skipped ?? '–'} | | | | | | | |`);
+    continue;
+  }
+  const b = r.batch;
+  console.log(`| ${r.label} | ${r.nodes} / ${r.edges} | ${fmtMs(b.pgWhole)} (${fmtMs(b.pgSql)}) | ${fmtMs(b.prev)} (${ratio(b.pgWhole, b.prev)} / ${ratio(b.pgSql, b.prev)}) | ${fmtMs(b.seq)} | ${fmtMs(b.par)} (${b.threads}) | ` +
+    `${ratio(b.pgWhole, b.seq)} (${ratio(b.pgSql, b.seq)}) | ${ratio(b.pgWhole, b.par)} (${ratio(b.pgSql, b.par)}) | ` +
+    `${(b.relax / b.seq / 1000).toFixed(1)} M | ${b.verify} |`);
+}
+console.log(`\n## Single-origin catchment, ${MINUTES} minutes\n`);
+console.log('| graph | median nodes reached | pgRouting whole ms (SQL only) | pgRouting, bbox edges ms | engine sparse ms | engine reach() dense ms | speed-up sparse vs whole (vs SQL) | sparse vs bbox | dense vs whole | answers |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  if (!r.single) continue;
+  const s = r.single;
+  console.log(`| ${r.label} | ${s.reached} | ${fmtMs(s.pgWhole)} (${fmtMs(s.pgSql)}) | ${fmtMs(s.pgBox)} | ${fmtMs(s.sparse)} | ${fmtMs(s.dense)} | ` +
+    `${ratio(s.pgWhole, s.sparse)} (${ratio(s.pgSql, s.sparse)}) | ${ratio(s.pgBox, s.sparse)} | ${ratio(s.pgWhole, s.dense)} | ${s.verify} |`);
+}
+console.log(`\n## Nearest venue of every node (pgRouting equicost => true; engine: one multi-source search)\n`);
+console.log('| graph | pgRouting whole ms (SQL only) | engine ms | speed-up vs whole (vs SQL) | answers |');
+console.log('|---|---|---|---|---|');
+for (const r of rows) {
+  if (!r.nearest) continue;
+  const q = r.nearest;
+  console.log(`| ${r.label} | ${fmtMs(q.pgWhole)} (${fmtMs(q.pgSql)}) | ${fmtMs(q.ours)} | ${ratio(q.pgWhole, q.ours)} (${ratio(q.pgSql, q.ours)}) | ${q.verify} |`);
+}
+console.log('\nPreparation (not in the timings):\n');
+for (const r of rows) if (!r.skipped) console.log(`- ${r.label}: ${r.loadNote}`);
+console.log(`\ntotal ${(elapsed() / 1000).toFixed(0)} s; load average at the end ${loadNow()}; ${memoryLine()}`);
