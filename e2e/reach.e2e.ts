@@ -42,7 +42,7 @@ test('a parent taps the map on a phone and sees the 5/10/15-minute walking bands
   await page.goto(`${baseUrl}/map`);
   await waitForMap(page);
 
-  assert.equal(await page.getByTestId('reach-mode-isochrone').getAttribute('aria-checked'), 'true', 'the isochrone mode is the default');
+  assert.equal(await page.getByTestId('reach-mode-isochrone').getAttribute('aria-pressed'), 'true', 'the isochrone mode is the default');
   const map = page.getByTestId('district-map');
   await map.tap(); // the middle of the map: inside the district
 

@@ -411,13 +411,12 @@ export function MapPage() {
         {t('map.note')}
       </p>
       <ErrorNotice error={error} onRetry={reload} />
-      <div className="reach-modes" role="radiogroup" aria-label={t('reach.modeLabel')} data-testid="reach-modes">
+      <div className="reach-modes" role="group" aria-label={t('reach.modeLabel')} data-testid="reach-modes">
         {(['isochrone', 'route', 'catchments'] as const).map((m) => (
           <button
             key={m}
             type="button"
-            role="radio"
-            aria-checked={mode === m}
+            aria-pressed={mode === m}
             className={`reach-mode ${mode === m ? 'active' : ''}`}
             data-testid={`reach-mode-${m}`}
             onClick={() => setMode(m)}
