@@ -17,6 +17,13 @@ import { TokensPage } from './pages/Tokens.tsx';
 const MapPage = lazy(() => import('./pages/MapPage.tsx'));
 // The coverage page brings MapLibre and ECharts: loaded on demand too.
 const CoveragePage = lazy(() => import('./pages/CoveragePage.tsx'));
+// Study map, routes, route sheet, editor and group visits (MapLibre too): on demand.
+const StudyMapPage = lazy(() => import('./pages/study/StudyMapPage.tsx'));
+const StudyRoutesPage = lazy(() => import('./pages/study/RoutesPage.tsx'));
+const StudyRouteDetailPage = lazy(() => import('./pages/study/RouteDetailPage.tsx'));
+const StudyRoutePrintPage = lazy(() => import('./pages/study/RoutePrintPage.tsx'));
+const StudyRouteEditorPage = lazy(() => import('./pages/study/RouteEditorPage.tsx'));
+const StudyVisitsPage = lazy(() => import('./pages/study/VisitsPage.tsx'));
 
 /** In child mode the app is one child-safe screen; every other address leads back to it. */
 function ChildModeRoutes() {
@@ -41,6 +48,16 @@ function AppRoutes() {
       <Route path="/sign-in" element={<SignInPage />} />
       <Route path="/register" element={<RegisterPage />} />
       <Route
+        path="/study/routes/:id/print"
+        element={
+          <RequireAuth>
+            <Suspense fallback={<FullPageLoading />}>
+              <StudyRoutePrintPage />
+            </Suspense>
+          </RequireAuth>
+        }
+      />
+      <Route
         element={
           <RequireAuth>
             <AppLayout />
@@ -62,6 +79,60 @@ function AppRoutes() {
             <RequireRole roles={STAFF_ROLES}>
               <Suspense fallback={<Loading />}>
                 <CoveragePage />
+              </Suspense>
+            </RequireRole>
+          }
+        />
+        <Route
+          path="study"
+          element={
+            <Suspense fallback={<Loading />}>
+              <StudyMapPage />
+            </Suspense>
+          }
+        />
+        <Route
+          path="study/routes"
+          element={
+            <Suspense fallback={<Loading />}>
+              <StudyRoutesPage />
+            </Suspense>
+          }
+        />
+        <Route
+          path="study/routes/new"
+          element={
+            <RequireRole roles={['district_admin', 'centre_staff', 'school_admin', 'teacher', 'community_admin']}>
+              <Suspense fallback={<Loading />}>
+                <StudyRouteEditorPage />
+              </Suspense>
+            </RequireRole>
+          }
+        />
+        <Route
+          path="study/routes/:id"
+          element={
+            <Suspense fallback={<Loading />}>
+              <StudyRouteDetailPage />
+            </Suspense>
+          }
+        />
+        <Route
+          path="study/routes/:id/edit"
+          element={
+            <RequireRole roles={['district_admin', 'centre_staff', 'school_admin', 'teacher', 'community_admin']}>
+              <Suspense fallback={<Loading />}>
+                <StudyRouteEditorPage />
+              </Suspense>
+            </RequireRole>
+          }
+        />
+        <Route
+          path="study/visits"
+          element={
+            <RequireRole roles={['district_admin', 'centre_staff', 'school_admin', 'teacher', 'venue_manager', 'community_admin']}>
+              <Suspense fallback={<Loading />}>
+                <StudyVisitsPage />
               </Suspense>
             </RequireRole>
           }

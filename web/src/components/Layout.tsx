@@ -47,6 +47,13 @@ function Header() {
   const links: { to: string; label: string; show: boolean; end?: boolean }[] = [
     { to: '/', label: t('nav.home'), show: true, end: true },
     { to: '/map', label: t('nav.map'), show: true },
+    { to: '/study', label: t('study.nav.map'), show: true, end: true },
+    { to: '/study/routes', label: t('study.nav.routes'), show: true },
+    {
+      to: '/study/visits',
+      label: t('study.nav.visits'),
+      show: hasRole(session, 'school_admin', 'teacher', 'venue_manager', 'community_admin', 'district_admin', 'centre_staff'),
+    },
     { to: '/coverage', label: t('nav.coverage'), show: hasRole(session, ...STAFF_ROLES) },
     { to: '/admin/users', label: t('nav.users'), show: hasRole(session, ...ADMIN_ROLES) },
     { to: '/admin/audit', label: t('nav.audit'), show: hasRole(session, 'district_admin') },
