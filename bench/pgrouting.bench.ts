@@ -29,7 +29,7 @@ import {
   EDGES_SQL, INSTALL_HINT, boxEdgesSql, drivingDistanceRows, drivingDistanceSqlOnly, loadEdges, openPgRouting, projection, type PgRouting,
 } from './lib/pgrouting.ts';
 import { previousVenueCatchments } from './lib/baseline.ts';
-import { fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes } from './lib/util.ts';
+import { cpuMs, fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes } from './lib/util.ts';
 
 const GRAPHS = (process.env.BENCH_GRAPHS ?? 'monaco,andorra,andorra-full,grid100k,grid1m').split(',').map((s) => s.trim()).filter(Boolean);
 const VENUES = Number(process.env.BENCH_VENUES ?? 300);
@@ -41,27 +41,47 @@ const started = performance.now();
 const elapsed = (): number => performance.now() - started;
 const log = (s: string): void => void process.stderr.write(`[${(elapsed() / 1000).toFixed(0)} s, load ${loadNow()}] ${s}\n`);
 
+/** Wall-clock and CPU-time samples of one measured operation; medians are reported. */
+class Sample {
+  wall: number[] = [];
+  cpu: number[] = [];
+  add(wall: number, cpu: number): void {
+    this.wall.push(wall);
+    this.cpu.push(cpu);
+  }
+  get w(): number {
+    return median(this.wall);
+  }
+  get c(): number {
+    return median(this.cpu);
+  }
+}
+
 interface Row {
   label: string;
   nodes: number;
   edges: number;
   loadNote: string;
-  batch?: { pgWhole: number; pgSql: number; prev: number; seq: number; par: number; threads: number; entries: number; relax: number; verify: string };
-  single?: { pgWhole: number; pgSql: number; pgBox: number; sparse: number; dense: number; reached: number; verify: string };
-  nearest?: { pgWhole: number; pgSql: number; ours: number; verify: string };
+  batch?: { pgWhole: Sample; pgSql: Sample; prev: Sample; seq: Sample; par: Sample; threads: number; entries: number; relax: number; verify: string };
+  single?: { pgWhole: Sample; pgSql: Sample; pgBox: Sample; sparse: Sample; dense: Sample; reached: number; verify: string };
+  nearest?: { pgWhole: Sample; pgSql: Sample; ours: Sample; verify: string };
   skipped?: string;
 }
 
-/** Times a synchronous function: median of `reps` runs after one warm-up. */
-function timeSync(fn: () => void, reps: number): number {
+/** Runs `fn` once, adding its wall and CPU time (this process) to `into`; returns its result. */
+function timed<T>(into: Sample, fn: () => T): T {
+  const c = cpuMs(), t = performance.now();
+  const r = fn();
+  into.add(performance.now() - t, cpuMs() - c);
+  return r;
+}
+
+/** Times a fast synchronous function: one sample = mean over `reps` runs (after one warm-up). */
+function timeReps(into: Sample, fn: () => void, reps: number): void {
   fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const a = performance.now();
-    fn();
-    t.push(performance.now() - a);
-  }
-  return median(t);
+  const c = cpuMs(), t = performance.now();
+  for (let i = 0; i < reps; i++) fn();
+  into.add((performance.now() - t) / reps, (cpuMs() - c) / reps);
 }
 
 /** Compares pgRouting rows (from_v, node, agg_cost) with the engine's per-venue CSR. */
@@ -122,7 +142,7 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
 
   // ---- batch: per-venue catchments
   log(`${key}: batch of ${venues.length} venues, ${rounds} rounds`);
-  const tPgW: number[] = [], tPgS: number[] = [], tPrev: number[] = [], tSeq: number[] = [], tPar: number[] = [];
+  const tPgW = new Sample(), tPgS = new Sample(), tPrev = new Sample(), tSeq = new Sample(), tPar = new Sample();
   previousVenueCatchments(g, venues, CUTOFF);
   let seqRes = venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
   let parRes = pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
@@ -138,19 +158,14 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
   for (let r = 0; r < rounds; r++) {
     if (pgr) {
       pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
-      tPgW.push(pgRows.ms);
-      tPgS.push((await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false)).ms);
+      tPgW.add(pgRows.ms, pgRows.cpu);
+      const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
+      tPgS.add(sq.ms, sq.cpu);
     }
-    let t = performance.now();
-    const prev = previousVenueCatchments(g, venues, CUTOFF);
-    tPrev.push(performance.now() - t);
+    const prev = timed(tPrev, () => previousVenueCatchments(g, venues, CUTOFF));
     if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
-    t = performance.now();
-    seqRes = venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
-    tSeq.push(performance.now() - t);
-    t = performance.now();
-    parRes = await pool.venueCatchments(origins, { minutes: MINUTES, direction: 'from-venue' });
-    tPar.push(performance.now() - t);
+    seqRes = timed(tSeq, () => venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' }));
+    parRes = timed(tPar, () => pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' }));
     threadsUsed = Math.max(threadsUsed, parRes.threads);
   }
   let verify = 'pgRouting skipped';
@@ -159,7 +174,7 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
   if (!sameAsSeq) verify = 'PARALLEL DIFFERS FROM SEQUENTIAL';
   else if (pgRows) verify = compareBatch(venues, seqRes, pgRows);
   row.batch = {
-    pgWhole: median(tPgW), pgSql: median(tPgS), prev: median(tPrev), seq: median(tSeq), par: median(tPar), threads: threadsUsed, entries: seqRes.nodes.length,
+    pgWhole: tPgW, pgSql: tPgS, prev: tPrev, seq: tSeq, par: tPar, threads: threadsUsed, entries: seqRes.nodes.length,
     relax: seqRes.relaxations, verify,
   };
 
@@ -171,21 +186,23 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     let vmax = 0;
     for (let e = 0; e < g.edgeCount; e++) vmax = Math.max(vmax, g.meters[e] / g.seconds[e]);
     const R = CUTOFF * vmax * 1.02 + 1;
-    const pW: number[] = [], pS: number[] = [], pB: number[] = [], oS: number[] = [], oD: number[] = [], reached: number[] = [];
+    const pW = new Sample(), pS = new Sample(), pB = new Sample(), oS = new Sample(), oD = new Sample();
+    const reached: number[] = [];
     const bad: string[] = [];
     for (const o of pick) {
       const sparse = venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' });
-      oS.push(timeSync(() => void venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' }), 21));
-      oD.push(timeSync(() => void reach(g, { node: o }, { minutes: MINUTES }), 11));
+      timeReps(oS, () => void venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' }), 21);
+      timeReps(oD, () => void reach(g, { node: o }, { minutes: MINUTES }), 11);
       reached.push(sparse.nodes.length);
       if (pgr) {
         const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
-        pW.push(rows.ms);
-        pS.push((await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false)).ms);
+        pW.add(rows.ms, rows.cpu);
+        const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
+        pS.add(sq.ms, sq.cpu);
         const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
         if (Number.isFinite(R)) {
           const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
-          pB.push(boxed.ms);
+          pB.add(boxed.ms, boxed.cpu);
           const v2 = compareBatch([o], sparse, boxed);
           if (!v2.startsWith('same')) bad.push(`bbox ${o}: ${v2}`);
         }
@@ -194,7 +211,7 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
       }
     }
     row.single = {
-      pgWhole: median(pW), pgSql: median(pS), pgBox: median(pB), sparse: median(oS), dense: median(oD), reached: median(reached),
+      pgWhole: pW, pgSql: pS, pgBox: pB, sparse: oS, dense: oD, reached: median(reached),
       verify: !pgr ? 'pgRouting skipped' : bad.length ? `DIFFERENT: ${bad.join('; ')}` : `same for all ${pick.length} origins (full and bbox)`,
     };
   }
@@ -203,16 +220,17 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
   if (elapsed() < BUDGET_MS) {
     const nr = big ? 1 : rounds;
     log(`${key}: nearest venue, ${nr} rounds`);
-    const qW: number[] = [], qS: number[] = [], qO: number[] = [];
+    const qW = new Sample(), qS = new Sample(), qO = new Sample();
     let near = nearestVenue(g, venues);
     let rows: Awaited<ReturnType<typeof drivingDistanceRows>> | null = null;
     for (let r = 0; r < nr; r++) {
       if (pgr) {
         rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
-        qW.push(rows.ms);
-        qS.push((await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true)).ms);
+        qW.add(rows.ms, rows.cpu);
+        const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
+        qS.add(sq.ms, sq.cpu);
       }
-      qO.push(timeSync(() => void (near = nearestVenue(g, venues)), 5));
+      timeReps(qO, () => void (near = nearestVenue(g, venues)), 5);
     }
     // Reference for "nearest": the minimum over the per-venue answers of the batch (which pgRouting's
     // equicost => false reproduced exactly, see the batch table).
@@ -247,7 +265,7 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
         : `; **pgRouting ${pgr?.version} differs**: ${worse} of ${rows.node.length} nodes get a venue up to ${maxWorse.toFixed(0)} s farther than the nearest` +
           (missing || extra ? `, ${missing} missing, ${extra} extra` : '');
     }
-    row.nearest = { pgWhole: median(qW), pgSql: median(qS), ours: median(qO), verify };
+    row.nearest = { pgWhole: qW, pgSql: qS, ours: qO, verify };
   }
   await pool.close();
   log(`${key}: done; ${memoryLine()}`);
@@ -279,35 +297,41 @@ try {
 }
 
 const ratio = (a: number, b: number): string => (pgr ? fmtX(a / b) : '–');
-console.log(`\n## Catchments of ${VENUES} venues, ${MINUTES}-minute cutoff (per venue: every node within 15 min; pgRouting equicost => false)\n`);
-console.log('| graph | nodes / edges | pgRouting whole ms (SQL only) | previous engine ms (speed-up vs whole / SQL) | engine 1 thread ms | engine pool ms (threads) | speed-up vs whole (vs SQL), 1 thread | speed-up vs whole (vs SQL), pool | relaxations/s, 1 thread | answers |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  if (r.skipped || !r.batch) {
-    console.log(`| ${r.label} | – | skipped: ${r.skipped ?? '–'} | | | | | | | |`);
-    continue;
+for (const mode of ['wall', 'cpu'] as const) {
+  const v = (x: Sample): number => (mode === 'wall' ? x.w : x.c);
+  const unit = mode === 'wall' ? 'wall-clock ms' : 'CPU ms (PostgreSQL backend + this process)';
+  console.log(`\n## Catchments of ${VENUES} venues, ${MINUTES}-minute cutoff — ${unit}\n`);
+  console.log('Per venue: every node within 15 min (pgRouting `equicost => false`). "whole" = query + rows transferred and parsed; "SQL" = computed in the server, count only.\n');
+  console.log('| graph | nodes / edges | pgRouting whole (SQL) | previous engine (×whole / ×SQL) | engine 1 thread | engine pool (threads) | speed-up 1 thread: ×whole (×SQL) | speed-up pool: ×whole (×SQL) | relaxations/s, 1 thread | answers |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    if (r.skipped || !r.batch) {
+      console.log(`| ${r.label} | – | skipped: ${r.skipped ?? '–'} | | | | | | | |`);
+      continue;
+    }
+    const b = r.batch;
+    console.log(`| ${r.label} | ${r.nodes} / ${r.edges} | ${fmtMs(v(b.pgWhole))} (${fmtMs(v(b.pgSql))}) | ${fmtMs(v(b.prev))} (${ratio(v(b.pgWhole), v(b.prev))} / ${ratio(v(b.pgSql), v(b.prev))}) | ` +
+      `${fmtMs(v(b.seq))} | ${fmtMs(v(b.par))} (${b.threads}) | ${ratio(v(b.pgWhole), v(b.seq))} (${ratio(v(b.pgSql), v(b.seq))}) | ` +
+      `${ratio(v(b.pgWhole), v(b.par))} (${ratio(v(b.pgSql), v(b.par))}) | ${(b.relax / v(b.seq) / 1000).toFixed(1)} M | ${mode === 'wall' ? b.verify : ''} |`);
   }
-  const b = r.batch;
-  console.log(`| ${r.label} | ${r.nodes} / ${r.edges} | ${fmtMs(b.pgWhole)} (${fmtMs(b.pgSql)}) | ${fmtMs(b.prev)} (${ratio(b.pgWhole, b.prev)} / ${ratio(b.pgSql, b.prev)}) | ${fmtMs(b.seq)} | ${fmtMs(b.par)} (${b.threads}) | ` +
-    `${ratio(b.pgWhole, b.seq)} (${ratio(b.pgSql, b.seq)}) | ${ratio(b.pgWhole, b.par)} (${ratio(b.pgSql, b.par)}) | ` +
-    `${(b.relax / b.seq / 1000).toFixed(1)} M | ${b.verify} |`);
-}
-console.log(`\n## Single-origin catchment, ${MINUTES} minutes\n`);
-console.log('| graph | median nodes reached | pgRouting whole ms (SQL only) | pgRouting, bbox edges ms | engine sparse ms | engine reach() dense ms | speed-up sparse vs whole (vs SQL) | sparse vs bbox | dense vs whole | answers |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  if (!r.single) continue;
-  const s = r.single;
-  console.log(`| ${r.label} | ${s.reached} | ${fmtMs(s.pgWhole)} (${fmtMs(s.pgSql)}) | ${fmtMs(s.pgBox)} | ${fmtMs(s.sparse)} | ${fmtMs(s.dense)} | ` +
-    `${ratio(s.pgWhole, s.sparse)} (${ratio(s.pgSql, s.sparse)}) | ${ratio(s.pgBox, s.sparse)} | ${ratio(s.pgWhole, s.dense)} | ${s.verify} |`);
-}
-console.log(`\n## Nearest venue of every node (pgRouting equicost => true; engine: one multi-source search)\n`);
-console.log('| graph | pgRouting whole ms (SQL only) | engine ms | speed-up vs whole (vs SQL) | answers |');
-console.log('|---|---|---|---|---|');
-for (const r of rows) {
-  if (!r.nearest) continue;
-  const q = r.nearest;
-  console.log(`| ${r.label} | ${fmtMs(q.pgWhole)} (${fmtMs(q.pgSql)}) | ${fmtMs(q.ours)} | ${ratio(q.pgWhole, q.ours)} (${ratio(q.pgSql, q.ours)}) | ${q.verify} |`);
+  console.log(`\n## Single-origin catchment, ${MINUTES} minutes — ${unit} (median over origins)\n`);
+  console.log('| graph | median nodes reached | pgRouting whole (SQL) | pgRouting, bbox edges | engine sparse (`venueCatchments`) | engine `reach()` (dense arrays) | speed-up sparse: ×whole (×SQL) | sparse ×bbox | dense ×whole | answers |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    if (!r.single) continue;
+    const q = r.single;
+    console.log(`| ${r.label} | ${q.reached} | ${fmtMs(v(q.pgWhole))} (${fmtMs(v(q.pgSql))}) | ${fmtMs(v(q.pgBox))} | ${fmtMs(v(q.sparse))} | ${fmtMs(v(q.dense))} | ` +
+      `${ratio(v(q.pgWhole), v(q.sparse))} (${ratio(v(q.pgSql), v(q.sparse))}) | ${ratio(v(q.pgBox), v(q.sparse))} | ${ratio(v(q.pgWhole), v(q.dense))} | ${mode === 'wall' ? q.verify : ''} |`);
+  }
+  console.log(`\n## Nearest venue of every node — ${unit}\n`);
+  console.log('pgRouting `equicost => true`; engine: one multi-source search (`dijkstra` with 300 seeds).\n');
+  console.log('| graph | pgRouting whole (SQL) | engine | speed-up ×whole (×SQL) | answers |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    if (!r.nearest) continue;
+    const q = r.nearest;
+    console.log(`| ${r.label} | ${fmtMs(v(q.pgWhole))} (${fmtMs(v(q.pgSql))}) | ${fmtMs(v(q.ours))} | ${ratio(v(q.pgWhole), v(q.ours))} (${ratio(v(q.pgSql), v(q.ours))}) | ${mode === 'wall' ? q.verify : ''} |`);
+  }
 }
 console.log('\nPreparation (not in the timings):\n');
 for (const r of rows) if (!r.skipped) console.log(`- ${r.label}: ${r.loadNote}`);

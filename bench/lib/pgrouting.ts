@@ -15,6 +15,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { LocalProjection, edgesCsv, type WalkGraph } from '../../packages/reach/src/index.ts';
+import { cpuMs, procCpuMs } from './util.ts';
 import { findPostgresBinaries, postgresBinDirCandidate, startPostgresCluster, type PostgresCluster } from '../../test/support/pg-cluster.ts';
 
 export const INSTALL_HINT = 'apt-get install postgresql-15-pgrouting   (Debian 12 ships pgRouting 3.4.2 for PostgreSQL 15)';
@@ -23,6 +24,8 @@ export interface PgRouting {
   cluster: PostgresCluster;
   client: pg.Client;
   version: string;
+  /** The server process running our queries (its CPU time is read from /proc). */
+  backendPid: number;
   close(): Promise<void>;
 }
 
@@ -39,8 +42,9 @@ export async function openPgRouting(): Promise<PgRouting | { unavailable: string
     await client.connect();
     await client.query('CREATE EXTENSION pgrouting CASCADE'); // 3.4 depends on PostGIS (installed with the Debian package)
     const version = (await client.query('SELECT pgr_version() AS v')).rows[0].v as string;
+    const backendPid = Number((await client.query('SELECT pg_backend_pid() AS p')).rows[0].p);
     return {
-      cluster, client, version,
+      cluster, client, version, backendPid,
       async close() {
         await client.end().catch(() => undefined);
         await cluster.stop();
@@ -112,10 +116,11 @@ export function boxEdgesSql(x0: number, y0: number, x1: number, y1: number): str
   return `SELECT id, source, target, cost FROM edges WHERE point(x, y) <@ box(point(${x0}, ${y0}), point(${x1}, ${y1}))`;
 }
 
-/** pgr_drivingDistance, whole answer transferred: rows (from_v, node, agg_cost). */
+/** pgr_drivingDistance, whole answer transferred: rows (from_v, node, agg_cost). `cpu`: server + client CPU ms. */
 export async function drivingDistanceRows(
   pgr: PgRouting, edgesSql: string, starts: number[], cutoff: number, equicost: boolean,
-): Promise<{ ms: number; from: Int32Array; node: Int32Array; cost: Float64Array }> {
+): Promise<{ ms: number; cpu: number; from: Int32Array; node: Int32Array; cost: Float64Array }> {
+  const c0 = procCpuMs(pgr.backendPid) + cpuMs();
   const t = performance.now();
   const res = await pgr.client.query({
     text: 'SELECT from_v::int4, node::int4, agg_cost FROM pgr_drivingDistance($1, $2::bigint[], $3::float8, directed => true, equicost => $4)',
@@ -129,17 +134,20 @@ export async function drivingDistanceRows(
     node[i] = rows[i][1];
     cost[i] = rows[i][2];
   }
-  return { ms: performance.now() - t, from, node, cost };
+  const ms = performance.now() - t;
+  return { ms, cpu: procCpuMs(pgr.backendPid) + cpuMs() - c0, from, node, cost };
 }
 
 /** pgr_drivingDistance computed in the server, only a count and a checksum transferred ("SQL time"). */
 export async function drivingDistanceSqlOnly(
   pgr: PgRouting, edgesSql: string, starts: number[], cutoff: number, equicost: boolean,
-): Promise<{ ms: number; rows: number; sum: number }> {
+): Promise<{ ms: number; cpu: number; rows: number; sum: number }> {
+  const c0 = procCpuMs(pgr.backendPid) + cpuMs();
   const t = performance.now();
   const res = await pgr.client.query(
     'SELECT count(*)::int8 AS n, sum(agg_cost) AS s FROM pgr_drivingDistance($1, $2::bigint[], $3::float8, directed => true, equicost => $4)',
     [edgesSql, starts, cutoff, equicost],
   );
-  return { ms: performance.now() - t, rows: Number(res.rows[0].n), sum: Number(res.rows[0].s ?? 0) };
+  const ms = performance.now() - t;
+  return { ms, cpu: procCpuMs(pgr.backendPid) + cpuMs() - c0, rows: Number(res.rows[0].n), sum: Number(res.rows[0].s ?? 0) };
 }

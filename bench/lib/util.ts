@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmarks: timing statistics, machine and memory notes, graphs. */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,4 +91,22 @@ export async function loadBenchGraph(key: string): Promise<NamedGraph> {
     return { key, label: `synthetic grid ${m[1]}${m[2] === 'k' ? 'k' : 'M'}`, graph, buildMs: performance.now() - t0 };
   }
   throw new Error(`unknown graph ${key} (monaco, andorra, monaco-full, andorra-full, grid<N>k, grid<N>m)`);
+}
+
+/** CPU time of this process (all threads; µs resolution), in ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * CPU time of another (idle) process from /proc/<pid>/schedstat (ns resolution), in ms; NaN where
+ * unavailable. Used for the PostgreSQL backend, which sleeps between our queries.
+ */
+export function procCpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
 }

@@ -79,7 +79,7 @@ export class CatchmentSink {
   nodes: Uint32Array;
   seconds: Float64Array;
   length = 0;
-  constructor(capacity = 4096) {
+  constructor(capacity = 256) {
     this.nodes = new Uint32Array(capacity);
     this.seconds = new Float64Array(capacity);
   }

@@ -195,31 +195,34 @@ export function dijkstra(g: WalkGraph, seeds: Seed[], opts: SearchOptions = {}):
     seedCosts[i] = s.seconds;
     seedLabels[i] = s.source ?? i;
   }
-  // The caller owns the result: fresh dense arrays, scratch (queue, reset list) from the pool.
-  return withSearch(n, (scratch) => {
-    const st: KernelState = {
-      ...scratch,
-      dist: new Float64Array(n).fill(Infinity),
-      label: new Int32Array(n).fill(-1),
-      pred: new Int32Array(n).fill(-1),
-      settled: new Uint32Array(n),
-      // scratch.touched is free to use: nothing is reset from this fresh dist (touchedCount 0).
-      touchedCount: 0,
-    };
-    const count = kernelRun(
-      st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, 0, k, cutoff, adj.delta,
-      TRACK_LABELS | TRACK_PRED, opts.onSettle ?? null,
-    );
-    // The queue buffers may have grown: keep them for the next search.
-    scratch.heapKey = st.heapKey;
-    scratch.heapNode = st.heapNode;
-    scratch.poolNode = st.poolNode;
-    scratch.poolKey = st.poolKey;
-    scratch.poolNext = st.poolNext;
-    scratch.bucketHead = st.bucketHead;
+  // The caller owns the result: fresh dense arrays swapped into a pooled state for the run (the same
+  // object every time, so the kernel's property accesses stay monomorphic), scratch reused.
+  return withSearch(n, (st) => {
+    const keep = { dist: st.dist, label: st.label, pred: st.pred, settled: st.settled, touchedCount: st.touchedCount };
+    const cost = new Float64Array(n).fill(Infinity);
+    const source = new Int32Array(n).fill(-1);
+    const predEdge = new Int32Array(n).fill(-1);
+    const settled = new Uint32Array(n);
+    st.dist = cost;
+    st.label = source;
+    st.pred = predEdge;
+    st.settled = settled;
+    st.touchedCount = 0; // nothing to reset in the fresh arrays
+    let count: number;
+    try {
+      count = kernelRun(
+        st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, 0, k, cutoff, adj.delta,
+        TRACK_LABELS | TRACK_PRED, opts.onSettle ?? null,
+      );
+    } finally {
+      // The pooled arrays were untouched (still all Infinity): restore them with an empty reset list.
+      st.dist = keep.dist;
+      st.label = keep.label;
+      st.pred = keep.pred;
+      st.settled = keep.settled;
+      st.touchedCount = keep.touchedCount;
+    }
     // Nodes pushed but not settled (stopped early) keep tentative costs; callers use `settled`.
-    return {
-      method: 'network', cost: st.dist, source: st.label, predEdge: st.pred, settled: st.settled.subarray(0, count), settledCount: count, reverse, cutoff,
-    };
+    return { method: 'network', cost, source, predEdge, settled: settled.subarray(0, count), settledCount: count, reverse, cutoff };
   });
 }
