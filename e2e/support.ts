@@ -291,7 +291,11 @@ export async function waitForMap(page: Page): Promise<void> {
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
-  // From the top: a page scrolled by the test would show the sticky header in the middle of a full-page shot.
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => {
+    // From the top: a page scrolled by the test would show the sticky header in the middle of a full-page shot.
+    window.scrollTo(0, 0);
+    // A full-page shot grows the viewport, and maps sized in vh would resize (and be caught half redrawn): pin them.
+    for (const map of document.querySelectorAll<HTMLElement>('.map-canvas')) map.style.height = `${map.getBoundingClientRect().height}px`;
+  });
   await page.screenshot({ path: join(RESULTS, name), fullPage: true });
 }
