@@ -57,6 +57,16 @@ function visitDateAhead(days: number): string {
   return new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** Waits for a selector; on time-out the error carries what the page shows instead (for a failure on CI). */
+async function waitOrExplain(page: Page, selector: string): Promise<void> {
+  try {
+    await page.locator(selector).waitFor();
+  } catch (error) {
+    const shown = await page.locator('body').innerText().catch(() => '(no body)');
+    throw new Error(`${selector} did not appear on ${page.url()}; the page shows:\n${shown.slice(0, 2000)}`, { cause: error });
+  }
+}
+
 async function signedIn(login: string, home: string, viewport = { width: 1280, height: 900 }) {
   const w = await openPage({ viewport });
   await w.page.goto(`${baseUrl}/sign-in`);
@@ -297,7 +307,7 @@ test('a school requests a group visit at 枇杷山书院 (retrying on the same k
 
   // The school sees the acceptance with the base's reply.
   await sp.reload();
-  await sp.locator('[data-testid="visit-mine"][data-status="accepted"]').waitFor();
+  await waitOrExplain(sp, '[data-testid="visit-mine"][data-status="accepted"]');
   assert.ok((await sp.locator('[data-testid="visit-mine"][data-status="accepted"]').innerText()).includes('欢迎，请提前十分钟到达'));
   assertClean(school);
   assertClean(base);

@@ -401,8 +401,10 @@ export function StudyMapPage() {
             <ul className="legend">
               {categories.map((c) => (
                 <li key={c.code} data-testid="legend-category" data-code={c.code}>
-                  <span className="swatch swatch-circle" style={{ background: colours.get(c.code) }} aria-hidden="true" /> {termName(c, i18n.language)}
-                  <span className="muted small">({nf.format(counts.byCategory.get(c.code) ?? 0)})</span>
+                  <span className="swatch swatch-circle" style={{ background: colours.get(c.code) }} aria-hidden="true" />
+                  <span className="study-legend-text">
+                    {termName(c, i18n.language)} <span className="muted small">({nf.format(counts.byCategory.get(c.code) ?? 0)})</span>
+                  </span>
                 </li>
               ))}
             </ul>
