@@ -27,6 +27,7 @@ export const errorCatalogue = {
   invalid_minutes: { status: 400, message: 'Minutes must be more than 0 and at most 240.' },
   invalid_argument: { status: 400, message: 'An argument of the walking query is not valid.' },
   no_route: { status: 422, message: 'No walking route connects these two points.' },
+  coverage_method_changed: { status: 409, message: 'The coverage run was computed by another method than the engine uses now; run coverage again.' },
   no_district_boundary: { status: 409, message: 'The registry has no district outline yet.' },
   idempotency_key_required: { status: 400, message: 'Send an Idempotency-Key header (any unique string of 8–100 characters) with this request.' },
   idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was already used for a different request.' },

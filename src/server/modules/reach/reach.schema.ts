@@ -45,7 +45,7 @@ export const CreateCoverageRunSchema = z
 
 export const GapRequestSchema = z
   .strictObject({
-    category: z.string().min(1).max(64).optional().openapi({ description: 'Organisation kind to plan for; all kinds when absent.' }),
+    category: OrgKindSchema.optional().openapi({ description: 'Organisation kind to plan for; all kinds when absent.' }),
     k: z.number().int().min(1).max(50).default(3),
     minutes: z.number().gt(0).max(240).optional(),
     candidates: z
@@ -131,7 +131,9 @@ export const CoverageRunSchema = z
     cellCount: z.number(),
     graph: z.record(z.string(), z.unknown()).nullable(),
     summary: CellSummary.extend({ venues: z.number(), venuesNotOnGraph: z.array(z.string()) }),
-    areaSummaries: z.array(CellSummary.extend({ level: z.enum(['subdistrict', 'community']), code: z.string(), name: z.string(), method: MethodSchema })),
+    areaSummaries: z.array(
+      CellSummary.extend({ level: z.enum(['subdistrict', 'community']), code: z.string(), subdistrictCode: z.string().nullable().optional(), name: z.string(), method: MethodSchema }),
+    ),
     areasIllustrative: z.boolean().openapi({ description: 'Subdistrict/community summaries use illustrative areas until the registry holds real ones.' }),
   })
   .openapi('CoverageRun');

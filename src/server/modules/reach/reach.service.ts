@@ -166,7 +166,8 @@ export class ReachService {
         summary: {
           ...summarizeCells(result, result.cells),
           venues: venues.length,
-          venuesNotOnGraph: result.venues.filter((v) => !v.snapped).map((v) => v.id),
+          // Only meaningful on a graph: in estimate mode nothing is snapped, so nothing is reported missing.
+          venuesNotOnGraph: result.method === 'network' ? result.venues.filter((v) => !v.snapped).map((v) => v.id) : [],
         },
         areaSummaries,
         cells: result.cells.map((cell) => ({
@@ -210,7 +211,7 @@ export class ReachService {
     const run = await repo.findCoverageRun(this.db, runId);
     if (!run) throw new AppError('not_found', 'No such coverage run.');
     if (run.method !== this.engine.method) {
-      throw new AppError('conflict', `This run was computed by ${run.method}, but the engine now works by ${this.engine.method}; run coverage again.`);
+      throw new AppError('coverage_method_changed', `This run was computed by ${run.method}, but the engine now works by ${this.engine.method}; run coverage again.`);
     }
     const coverage = await this.coverageOf(run);
     const minutes = input.minutes ?? coverage.minutes;
@@ -274,7 +275,7 @@ export class ReachService {
     const divisions = await repo.listAreaDivisions(this.db);
     const subdistricts = divisions.filter((d) => d.level === 'subdistrict' && d.geometry && (d.geometry as { type: string }).type !== 'Point');
     const areas: NamedArea[] = subdistricts.map((d) => ({ id: d.code, name: d.name, boundary: parseBoundary(d.geometry, d.name) }));
-    const summaries: Record<string, unknown>[] = summarizeCoverage(result, areas).map((s) => ({ level: 'subdistrict', code: s.id, ...s }));
+    const summaries: Record<string, unknown>[] = summarizeCoverage(result, areas).map(({ id, ...s }) => ({ level: 'subdistrict', code: id, subdistrictCode: id, ...s }));
     const communities = divisions.filter((d) => d.level === 'community' && (d.geometry as { type?: string } | null)?.type === 'Point');
     if (communities.length > 0) {
       const members = new Map<string, typeof result.cells>();
@@ -297,7 +298,7 @@ export class ReachService {
       }
       for (const community of communities) {
         const cells = members.get(community.code) ?? [];
-        summaries.push({ level: 'community', code: community.code, id: community.code, name: community.name, method: result.method, ...summarizeCells(result, cells) });
+        summaries.push({ level: 'community', code: community.code, subdistrictCode: community.parent_code, name: community.name, method: result.method, ...summarizeCells(result, cells) });
       }
     }
     return summaries;

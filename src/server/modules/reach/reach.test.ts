@@ -100,6 +100,8 @@ describeEachDatabase('reach API, estimate mode (no street graph)', (fixture) => 
     assert.ok(run.summary.byCategory.school.coveredShare > 0 && run.summary.byCategory.school.coveredShare < 1);
     assert.ok(run.areaSummaries.some((a: { level: string }) => a.level === 'community'));
     assert.equal(run.areasIllustrative, true);
+    assert.deepEqual(run.summary.venuesNotOnGraph, [], 'estimate mode reports no venue as off the graph');
+    assert.ok(run.areaSummaries.filter((a: { level: string }) => a.level === 'community').every((a: { subdistrictCode: string }) => world.divisions.subdistricts.includes(a.subdistrictCode)));
 
     const cells = await schoolAdmin.get(`/api/reach/coverage-runs/${run.id}/cells`);
     assert.equal(cells.status, 200);
@@ -126,7 +128,11 @@ describeEachDatabase('reach API, estimate mode (no street graph)', (fixture) => 
     assert.equal(given.body.picks[0]?.id, 'here');
     const unknownCategory = await admin.post(`/api/reach/coverage-runs/${run.id}/gaps`, { category: 'bakery', k: 1 });
     assert.equal(unknownCategory.status, 400);
-    assert.equal(unknownCategory.body.error, 'invalid_argument');
+    assert.equal(unknownCategory.body.error, 'validation_failed');
+    assert.equal(unknownCategory.body.issues[0].path, 'category');
+    const notInRun = await admin.post(`/api/reach/coverage-runs/${run.id}/gaps`, { category: 'venue', k: 1 });
+    assert.equal(notInRun.status, 400, 'a kind that was not part of the run');
+    assert.equal(notInRun.body.error, 'invalid_argument');
     assert.equal((await schoolAdmin.post(`/api/reach/coverage-runs/${run.id}/gaps`, { k: 1 })).status, 403);
   });
 
