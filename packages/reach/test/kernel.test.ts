@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { WalkGraph } from '../src/index.ts';
 import { adjacency, dijkstra, runSparse, withSearch } from '../src/query/dijkstra.ts';
-import { TRACK_LABELS, TRACK_PRED, createKernelState, kernelRun } from '../src/query/kernel.ts';
+import { TRACK_LABELS, TRACK_PRED, createKernelState, kernelRun, kernelRunUnordered } from '../src/query/kernel.ts';
 import { csrGraph, referenceDijkstra } from './helpers.ts';
 
 /** Reference costs from several seeds (super source with edges of the seed costs), float32 weights as searched. */
@@ -44,17 +44,18 @@ const graphArb = fc.integer({ min: 1, max: 60 }).chain((n) =>
 
 test('kernel: identical costs to the reference Dijkstra on random graphs (seeds, cutoffs, both directions, any bucket width)', () => {
   fc.assert(
-    fc.property(graphArb, ({ n, edges, seeds, cutoff, reverse, delta }) => {
+    fc.property(graphArb, fc.boolean(), ({ n, edges, seeds, cutoff, reverse, delta }, ordered) => {
       const g = csrGraph(n, edges);
       const ref = reference(g, seeds, reverse);
       const adj = adjacency(g, reverse);
       const st = createKernelState(n);
       // Run twice on the same state (the second run starts from the reset list of the first).
       for (let rep = 0; rep < 2; rep++) {
-        const count = kernelRun(
+        const args = [
           st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null,
-          0, seeds.length, cutoff, delta, TRACK_LABELS | TRACK_PRED, null,
-        );
+          0, seeds.length, cutoff, delta, TRACK_LABELS | TRACK_PRED,
+        ] as const;
+        const count = ordered ? kernelRun(...args, null) : kernelRunUnordered(...args);
         let want = 0;
         for (let u = 0; u < n; u++) {
           if (ref[u] <= cutoff && ref[u] < Infinity) {
@@ -63,26 +64,44 @@ test('kernel: identical costs to the reference Dijkstra on random graphs (seeds,
           } else assert.equal(st.dist[u], Infinity, `node ${u} beyond the cutoff`);
         }
         assert.equal(count, want);
-        // Settled in non-decreasing cost order, each once.
+        // Each reached node listed once; settled in non-decreasing cost order by the ordered kernel.
         const seen = new Set<number>();
         for (let k = 0; k < count; k++) {
           const u = st.settled[k];
-          assert.ok(!seen.has(u));
+          assert.ok(!seen.has(u) && st.dist[u] < Infinity);
           seen.add(u);
-          if (k > 0) assert.ok(st.dist[st.settled[k - 1]] <= st.dist[u]);
+          if (ordered && k > 0) assert.ok(st.dist[st.settled[k - 1]] <= st.dist[u]);
         }
-        // Labels: the labelled seed alone reaches the node at the same cost.
+        // Labels: the labelled seed alone reaches the node at the same cost; predecessors close the sum.
         for (let k = 0; k < count; k++) {
           const u = st.settled[k];
           const s = seeds[st.label[u]];
           const alone = reference(g, [s], reverse);
           assert.equal(alone[u], st.dist[u], `label of node ${u}`);
+          const e = st.pred[u];
+          if (e >= 0) {
+            const k2 = adj.edgeIds === null ? e : Array.from(adj.edgeIds).indexOf(e);
+            const from = seenFrom(adj.offsets, k2);
+            assert.equal(adj.targets[k2], u);
+            assert.equal(st.dist[from] + adj.weights[k2], st.dist[u]);
+          }
         }
       }
     }),
-    { numRuns: 300, seed: 20261123 },
+    { numRuns: 400, seed: 20261123 },
   );
 });
+
+/** The node whose adjacency range holds index k. */
+function seenFrom(offsets: Uint32Array, k: number): number {
+  let lo = 0, hi = offsets.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid] <= k) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
 
 test('dijkstra (public) and the pooled sparse path agree with each other and the reference', () => {
   fc.assert(
@@ -94,13 +113,15 @@ test('dijkstra (public) and the pooled sparse path agree with each other and the
           const o = o0 % n;
           const ref = reference(g, [{ node: o, seconds: 0 }], reverse);
           const dense = dijkstra(g, [{ node: o, seconds: 0 }], { cutoff, reverse });
-          const count = runSparse(st, adj, [o], [0], null, 0, 1, cutoff);
-          assert.equal(count, dense.settledCount);
-          for (let u = 0; u < n; u++) {
-            const want = ref[u] <= cutoff ? ref[u] : Infinity;
-            assert.equal(dense.cost[u], want);
-            assert.equal(st.dist[u], want);
-            assert.equal(dense.source[u], want < Infinity ? 0 : -1);
+          for (const ordered of [true, false]) {
+            const count = runSparse(st, adj, [o], [0], null, 0, 1, cutoff, 0, ordered);
+            assert.equal(count, dense.settledCount);
+            for (let u = 0; u < n; u++) {
+              const want = ref[u] <= cutoff ? ref[u] : Infinity;
+              assert.equal(dense.cost[u], want);
+              assert.equal(st.dist[u], want);
+              assert.equal(dense.source[u], want < Infinity ? 0 : -1);
+            }
           }
           // predEdge: following it back reaches the origin with the same cost sums.
           for (let k = 0; k < dense.settledCount; k++) {

@@ -192,7 +192,7 @@ export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues:
     categories.forEach((k, kc) => {
       const members = venues.map((v, i) => i).filter((i) => venues[i].category === k && venueSnaps[i]);
       const seeds = members.flatMap((i) => seedsTo(g, venueSnaps[i]!));
-      const count = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, Tmax);
+      const count = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, Tmax, 0, false);
       const best = evaluateCells(g, cellSnaps, idx, st.dist, st.settled.subarray(0, count), members.map((i) => venueSnaps[i]!));
       const row = kc * nCells;
       for (let i = 0; i < nCells; i++) if (cellSnaps[i] && best[i] <= Tmax) minutesTo[row + i] = Math.round((best[i] / 60) * 100) / 100;
@@ -205,7 +205,7 @@ export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues:
       if (!vs) return;
       const row = catOf.get(v.category)! * nCells;
       const seeds = seedsTo(g, vs);
-      const settledCount = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, T);
+      const settledCount = runSparse(st, adj, seeds.map((s) => s.node), seeds.map((s) => s.seconds), null, 0, seeds.length, T, 0, false);
       const settled = st.settled, dist = st.dist;
       for (let k = 0; k < settledCount; k++) {
         const u = settled[k];

@@ -114,7 +114,7 @@ export function findGaps(
           continue;
         }
         const seeds = seedsTo(g, s);
-        const count = runSparse(st, adj, seeds.map((x) => x.node), seeds.map((x) => x.seconds), null, 0, seeds.length, T);
+        const count = runSparse(st, adj, seeds.map((x) => x.node), seeds.map((x) => x.seconds), null, 0, seeds.length, T, 0, false);
         const best = evaluateCells(g, coverage.cellSnaps, idx, st.dist, st.settled.subarray(0, count), [s]);
         const set: number[] = [];
         for (let ci = 0; ci < cells.length; ci++) if (best[ci] <= T) set.push(ci);

@@ -4,7 +4,8 @@
  * and what coverage counting needs. (`catchments` in reach.ts is the other semantics: the *nearest*
  * venue per node, one multi-source search.)
  *
- * One search per origin on reused buffers (no O(n) work per origin); results in one CSR block.
+ * One search per origin on reused buffers (no O(n) work per origin) with the unordered kernel
+ * (`kernelRunUnordered`: same costs, no heap); results in one CSR block.
  * `venueCatchmentsParallel` (parallel.ts) spreads the origins over worker threads.
  */
 import { InvalidArgumentError, checkMinutes } from '../errors.ts';
@@ -27,7 +28,10 @@ export interface VenueCatchments {
   method: 'network';
   cutoffSeconds: number;
   direction: 'from-venue' | 'to-venue';
-  /** Entries of origin i are offsets[i] .. offsets[i+1]-1 of `nodes` / `seconds`, nearest first. */
+  /**
+   * Entries of origin i are offsets[i] .. offsets[i+1]-1 of `nodes` / `seconds`, in discovery order (not
+   * sorted; the unordered kernel is faster and gives the same times).
+   */
   offsets: Uint32Array;
   nodes: Uint32Array;
   seconds: Float64Array;
@@ -104,7 +108,7 @@ export function runOrigins(
     let relax = 0;
     const off = seeds.seedOffsets;
     for (let i = from; i < to; i++) {
-      const count = runSparse(st, adj, seeds.seedNodes, seeds.seedCosts, null, off[i], off[i + 1], cutoff);
+      const count = runSparse(st, adj, seeds.seedNodes, seeds.seedCosts, null, off[i], off[i + 1], cutoff, 0, false);
       relax += st.relaxations;
       sink.reserve(count);
       const out = sink.nodes, secs = sink.seconds, settled = st.settled, dist = st.dist;
@@ -153,7 +157,7 @@ export function venueCatchments(g: WalkGraph, origins: Origin[], opts: VenueCatc
   };
 }
 
-/** The catchment of origin i as views (nodes nearest first, seconds). */
+/** The catchment of origin i as views (nodes in discovery order, seconds). */
 export function catchmentOf(r: VenueCatchments, i: number): { nodes: Uint32Array; seconds: Float64Array } {
   return { nodes: r.nodes.subarray(r.offsets[i], r.offsets[i + 1]), seconds: r.seconds.subarray(r.offsets[i], r.offsets[i + 1]) };
 }

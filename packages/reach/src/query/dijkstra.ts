@@ -9,7 +9,7 @@
  * cost O(reached).
  */
 import type { WalkGraph } from '../graph/types.ts';
-import { type KernelState, TRACK_LABELS, TRACK_PRED, createKernelState, kernelReset, kernelRun } from './kernel.ts';
+import { type KernelState, TRACK_LABELS, TRACK_PRED, createKernelState, kernelReset, kernelRun, kernelRunUnordered } from './kernel.ts';
 
 /** A search seed: start node, initial cost, and an optional source label (e.g. venue index). */
 export interface Seed {
@@ -88,17 +88,19 @@ export interface Adjacency {
   targets: Uint32Array;
   weights: Float32Array;
   edgeIds: Uint32Array | null;
-  /** Bucket width for the kernel's queue (weight units). */
+  /** Bucket width for the ordered kernel's queue (weight units): median edge / 20. */
   delta: number;
+  /** Bucket width for the unordered kernel (Δ-stepping): median edge / 2. */
+  deltaUnordered: number;
 }
 
 const adjCache = new WeakMap<WalkGraph, Map<string, { w: Float32Array; adj: Adjacency }[]>>();
 
 /**
- * Bucket width: 1/20 of the median edge weight (measured best on the grids, Monaco and Andorra:
- * docs/BENCHMARKS.md), at least 1e-3.
+ * Bucket width for `fraction` of the median edge weight, at least 1e-3. Measured best (bench:kernel,
+ * docs/BENCHMARKS.md): 1/20 for the ordered kernel, 1/2 for the unordered one.
  */
-export function bucketWidth(weights: Float32Array): number {
+export function bucketWidth(weights: Float32Array, fraction = 1 / 20): number {
   const m = weights.length;
   if (m === 0) return 1;
   // Median of a sample (exact for small graphs).
@@ -107,7 +109,7 @@ export function bucketWidth(weights: Float32Array): number {
   for (let e = 0; e < m; e += step) sample.push(weights[e]);
   sample.sort((a, b) => a - b);
   const med = sample[sample.length >> 1];
-  return Math.max(1e-3, med / 20);
+  return Math.max(1e-3, med * fraction);
 }
 
 /** The kernel's adjacency for a direction and weight array (built once per graph, cached). */
@@ -126,7 +128,10 @@ export function adjacency(g: WalkGraph, reverse = false, weights: Float32Array =
   for (const x of list) if (x.w === weights) return x.adj;
   let adj: Adjacency;
   if (!reverse) {
-    adj = { nodeCount: g.nodeCount, offsets: g.offsets, targets: g.targets, weights, edgeIds: null, delta: bucketWidth(weights) };
+    adj = {
+      nodeCount: g.nodeCount, offsets: g.offsets, targets: g.targets, weights, edgeIds: null,
+      delta: bucketWidth(weights), deltaUnordered: bucketWidth(weights, 1 / 2),
+    };
   } else {
     const r = reverseIndex(g);
     const m = g.edgeCount;
@@ -136,7 +141,10 @@ export function adjacency(g: WalkGraph, reverse = false, weights: Float32Array =
       targets[k] = r.sources[e];
       w[k] = weights[e];
     }
-    adj = { nodeCount: g.nodeCount, offsets: r.offsets, targets, weights: w, edgeIds: r.edges, delta: bucketWidth(weights) };
+    adj = {
+      nodeCount: g.nodeCount, offsets: r.offsets, targets, weights: w, edgeIds: r.edges,
+      delta: bucketWidth(weights), deltaUnordered: bucketWidth(weights, 1 / 2),
+    };
   }
   list.push({ w: weights, adj });
   return adj;
@@ -171,13 +179,16 @@ export function releaseSearchBuffers(): void {
 
 /**
  * A sparse search into a pooled state: afterwards `st.dist` is the dense cost array (Infinity where
- * not reached), `st.settled[0 .. st.settledCount-1]` the reached nodes in order of cost.
+ * not reached) and `st.settled[0 .. count-1]` the reached nodes — in order of cost when `ordered`
+ * (the default), else in discovery order from the faster unordered kernel (same costs, bit for bit).
  */
 export function runSparse(
   st: KernelState, adj: Adjacency, seedNodes: ArrayLike<number>, seedCosts: ArrayLike<number>, seedLabels: ArrayLike<number> | null,
-  seedStart: number, seedEnd: number, cutoff: number, flags = 0,
+  seedStart: number, seedEnd: number, cutoff: number, flags = 0, ordered = true,
 ): number {
-  return kernelRun(st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, seedStart, seedEnd, cutoff, adj.delta, flags, null);
+  return ordered
+    ? kernelRun(st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, seedStart, seedEnd, cutoff, adj.delta, flags, null)
+    : kernelRunUnordered(st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, seedStart, seedEnd, cutoff, adj.deltaUnordered, flags);
 }
 
 /** Runs Dijkstra from the seeds. Seeds with cost > cutoff are ignored. */

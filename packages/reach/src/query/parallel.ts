@@ -6,7 +6,7 @@
  * small shared control block; every thread (main included) claims origins one at a time with an
  * atomic compare-and-swap on a counter tagged with the batch number (so a late worker can never take
  * an origin of a newer batch with an older batch's parameters), runs the *same* kernel
- * (`kernelRun`, whose source text is shipped to the workers) and writes its results into its own
+ * (`kernelRunUnordered`, whose source text is shipped to the workers) and writes its results into its own
  * shared output region. The main thread then waits (Atomics.wait, bounded by one search) for the
  * origins the workers took and gathers everything into one CSR block. Workers block in Atomics.wait
  * between batches (no event-loop round trip: waking one costs microseconds, not a postMessage);
@@ -26,7 +26,7 @@ import {
 } from './batch.ts';
 import type { Adjacency } from './dijkstra.ts';
 import { withSearch } from './dijkstra.ts';
-import { createKernelState, kernelRun } from './kernel.ts';
+import { createKernelState, kernelRun, kernelRunUnordered } from './kernel.ts';
 import type { Origin } from './reach.ts';
 
 // Control block (Int32): sequence, command, direction, job count, claim word.
@@ -40,8 +40,8 @@ const J_DONE = 0, J_OWNER = 1, J_START = 2, J_LEN = 3, J_RELAX = 4, J_STRIDE = 5
 const JOB_WAIT_MS = 60_000;
 
 /**
- * Worker entry (runs in the worker; self-contained apart from `createKernelState` / `kernelRun`,
- * which are defined next to it in the worker source).
+ * Worker entry (runs in the worker; self-contained apart from `createKernelState` / `kernelRun` /
+ * `kernelRunUnordered`, which are defined next to it in the worker source).
  */
 function workerMain(wt: typeof import('node:worker_threads')): void {
   const wd = wt.workerData as {
@@ -91,7 +91,7 @@ function workerMain(wt: typeof import('node:worker_threads')): void {
       let cnt = 0;
       try {
         if (a === null) throw new Error('no adjacency');
-        cnt = kernelRun(st, a.offsets, a.targets, a.weights, null, seedNodes, seedCosts, null, seedOff[j], seedOff[j + 1], cutoff, a.delta, 0, null);
+        cnt = kernelRunUnordered(st, a.offsets, a.targets, a.weights, null, seedNodes, seedCosts, null, seedOff[j], seedOff[j + 1], cutoff, a.delta, 0);
         r = st.relaxations;
         relax += r;
         if (pos + cnt > outNodes.length) owner = -1;
@@ -135,6 +135,7 @@ function workerSource(): string {
     `const J_DONE = ${J_DONE}, J_OWNER = ${J_OWNER}, J_START = ${J_START}, J_LEN = ${J_LEN}, J_RELAX = ${J_RELAX}, J_STRIDE = ${J_STRIDE};`,
     createKernelState.toString(),
     kernelRun.toString(),
+    kernelRunUnordered.toString(),
     workerMain.toString(),
     "workerMain(require('node:worker_threads'));",
   ].join('\n');
@@ -269,7 +270,7 @@ export class ReachPool {
 
   private ensureAdj(dir: 0 | 1, adj: Adjacency): void {
     if (this.sharedAdj[dir]) return;
-    const s: SharedAdj = { offsets: share(adj.offsets), targets: share(adj.targets), weights: share(adj.weights), delta: adj.delta };
+    const s: SharedAdj = { offsets: share(adj.offsets), targets: share(adj.targets), weights: share(adj.weights), delta: adj.deltaUnordered };
     this.sharedAdj[dir] = s;
     for (const p of this.ports) p.postMessage({ type: 'adj', dir, ...s });
   }
@@ -378,7 +379,7 @@ export class ReachPool {
     this.seedNodes.set(seeds.seedNodes.subarray(base, so[r1]));
     this.seedCosts.set(seeds.seedCosts.subarray(base, so[r1]));
     this.params[0] = cutoff;
-    this.params[1] = adj.delta;
+    this.params[1] = adj.deltaUnordered;
     this.ctrl[C_DIR] = dir;
     this.ctrl[C_COUNT] = count;
     this.ctrl[C_CMD] = CMD_RUN;
@@ -401,7 +402,7 @@ export class ReachPool {
         if (Atomics.compareExchange(this.ctrl, C_CLAIM, w, w + 1) !== w) continue;
         mine[j] = 1;
         const i = r0 + j;
-        const cnt = kernelRun(st, adj.offsets, adj.targets, adj.weights, null, seeds.seedNodes, seeds.seedCosts, null, so[i], so[i + 1], cutoff, adj.delta, 0, null);
+        const cnt = kernelRunUnordered(st, adj.offsets, adj.targets, adj.weights, null, seeds.seedNodes, seeds.seedCosts, null, so[i], so[i + 1], cutoff, adj.deltaUnordered, 0);
         relaxations += st.relaxations;
         sink.reserve(cnt);
         const settled = st.settled, dist = st.dist, out = sink.nodes, secs = sink.seconds;
@@ -474,7 +475,7 @@ export class ReachPool {
       // Output region too small, a worker failed or is late: compute those here; grow the regions if needed.
       withSearch(n, (st) => {
         for (const i of redo) {
-          const cnt = kernelRun(st, adj.offsets, adj.targets, adj.weights, null, seeds.seedNodes, seeds.seedCosts, null, so[i], so[i + 1], cutoff, adj.delta, 0, null);
+          const cnt = kernelRunUnordered(st, adj.offsets, adj.targets, adj.weights, null, seeds.seedNodes, seeds.seedCosts, null, so[i], so[i + 1], cutoff, adj.deltaUnordered, 0);
           relaxations += st.relaxations;
           sink.reserve(cnt);
           starts[i] = sink.length;
