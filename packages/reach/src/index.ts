@@ -26,7 +26,7 @@ export {
   type Seed, type SearchOptions, type SearchResult, type Adjacency, dijkstra, reverseIndex, adjacency, withSearch, runSparse,
   releaseSearchBuffers,
 } from './query/dijkstra.ts';
-export { type KernelState, createKernelState, kernelRun, kernelReset } from './query/kernel.ts';
+export { type KernelState, createKernelState, kernelRun, kernelRunUnordered, kernelReset } from './query/kernel.ts';
 export { type VenueCatchments, type VenueCatchmentsOptions, venueCatchments, catchmentOf } from './query/batch.ts';
 export { type ReachPoolOptions, ReachPool, reachPool, venueCatchmentsParallel, closeReachPools } from './query/parallel.ts';
 export {
