@@ -228,20 +228,39 @@ export function computeCoverage(g: WalkGraph | null, boundary: Boundary, venues:
       }
     });
   });
-  const cells: CoverageCell[] = base.map((c, i) => {
+  // One loop, plain property writes in a fixed order (all cells share one object shape; building
+  // them with spread + Object.fromEntries was most of the time on a 370k-cell district).
+  // A category literally named "__proto__" needs Object.fromEntries (a plain write would set the prototype).
+  const safeKeys = !categories.includes('__proto__');
+  const cells: CoverageCell[] = new Array(nCells);
+  for (let i = 0; i < nCells; i++) {
+    const c = base[i];
     const s = cellSnaps[i];
-    return {
-      ...c,
-      reachable: s !== null,
-      snapM: s ? Math.round(s.distanceM * 10) / 10 : null,
-      minutes: Object.fromEntries(categories.map((k, kc) => {
+    let mins: Record<string, number | null>, byCat: Record<string, number>;
+    if (safeKeys) {
+      mins = {};
+      byCat = {};
+      for (let kc = 0; kc < nCat; kc++) {
+        const m = minutesTo[kc * nCells + i];
+        mins[categories[kc]] = Number.isNaN(m) ? null : m;
+      }
+      for (let kc = 0; kc < nCat; kc++) byCat[categories[kc]] = withinByCat[kc * nCells + i];
+    } else {
+      mins = Object.fromEntries(categories.map((k, kc) => {
         const m = minutesTo[kc * nCells + i];
         return [k, Number.isNaN(m) ? null : m];
-      })),
+      }));
+      byCat = Object.fromEntries(categories.map((k, kc) => [k, withinByCat[kc * nCells + i]]));
+    }
+    cells[i] = {
+      index: c.index, row: c.row, col: c.col, lon: c.lon, lat: c.lat, polygons: c.polygons,
+      reachable: s !== null,
+      snapM: s ? Math.round(s.distanceM * 10) / 10 : null,
+      minutes: mins,
       venuesWithin: within[i],
-      venuesWithinByCategory: Object.fromEntries(categories.map((k, kc) => [k, withinByCat[kc * nCells + i]])),
+      venuesWithinByCategory: byCat,
     };
-  });
+  }
   return {
     method: 'network', cellM, minutes, maxMinutes, categories, cells,
     venues: venues.map((v, i) => ({ id: v.id, category: v.category, snapped: venueSnaps[i] !== null, snapM: venueSnaps[i] ? Math.round(venueSnaps[i]!.distanceM * 10) / 10 : null })),
