@@ -40,17 +40,31 @@ export async function directoryRows(db: Kysely<DB>, importer: ImportActor): Prom
   const [data, divisions, terms] = await Promise.all([repo.exportData(db, scope), repo.referenceDivisions(db), repo.referenceTerms(db)]);
   const names = new Map(divisions.map((d) => [d.code, d.short_name]));
   const termById = new Map(terms.map((t) => [t.id, t]));
+  const termsByOrg = new Map<string, typeof data.terms>();
+  for (const t of data.terms) {
+    const list = termsByOrg.get(t.link_id);
+    if (list) list.push(t);
+    else termsByOrg.set(t.link_id, [t]);
+  }
   const termsOf = (orgId: string, taxonomy: string) =>
-    data.terms
-      .filter((t) => t.link_id === orgId && t.taxonomy_id === taxonomy)
+    (termsByOrg.get(orgId) ?? [])
+      .filter((t) => t.taxonomy_id === taxonomy)
       .map((t) => termById.get(t.id)!)
       .sort((a, b) => a.sort_order - b.sort_order)
       .map((t) => t.name)
       .join('；');
   const locationsByOrg = new Map<string, repo.ExistingLocation[]>();
-  for (const l of data.locations) locationsByOrg.set(l.organisation_id, [...(locationsByOrg.get(l.organisation_id) ?? []), l]);
+  for (const l of data.locations) {
+    const list = locationsByOrg.get(l.organisation_id);
+    if (list) list.push(l);
+    else locationsByOrg.set(l.organisation_id, [l]);
+  }
   const servicesByOrg = new Map<string, (typeof data.services)[number][]>();
-  for (const s of data.services) servicesByOrg.set(s.organisation_id, [...(servicesByOrg.get(s.organisation_id) ?? []), s]);
+  for (const s of data.services) {
+    const list = servicesByOrg.get(s.organisation_id);
+    if (list) list.push(s);
+    else servicesByOrg.set(s.organisation_id, [s]);
+  }
 
   const rows: Record<ColumnKey, string>[] = [];
   for (const org of data.organisations) {

@@ -230,6 +230,7 @@ interface Reference {
   divisionsByName: Map<string, string[]>;
   outlines: Ring[][];
   terms: Map<string, Map<string, repo.TermRef>>;
+  termCodes: Map<string, string>;
 }
 
 async function loadReference(db: Kysely<DB>): Promise<Reference> {
@@ -253,7 +254,7 @@ async function loadReference(db: Kysely<DB>): Promise<Reference> {
     for (const word of [term.code, term.name, term.name_en]) if (!map.has(word.toLowerCase())) map.set(word.toLowerCase(), term);
     byTaxonomy.set(term.taxonomy_id, map);
   }
-  return { divisionsByCode, divisionsByName, outlines, terms: byTaxonomy };
+  return { divisionsByCode, divisionsByName, outlines, terms: byTaxonomy, termCodes: new Map(terms.map((t) => [t.id, t.code])) };
 }
 
 function insideDistrict(reference: Reference, point: [number, number]): boolean {
@@ -618,6 +619,17 @@ function differingFields(a: OrgDraft, b: OrgDraft): string {
 }
 
 const sortedIds = (ids: string[]) => [...ids].sort();
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
 /** Comparable form of opening hours (jsonb does not keep key order). */
 const hoursKey = (hours: OpeningHours[]) => sortHours(hours).map((h) => `${h.weekday}|${h.opens}|${h.closes}`).join(';');
 
@@ -688,6 +700,17 @@ export class DirectoryImportService {
     const offerKeys = [...firstByOffer.keys()];
     const services = await repo.servicesByKeys(db, offerKeys, offerKeys.filter((k) => UUID.test(k)));
     const links = await repo.serviceLinks(db, services.map((s) => s.id));
+    // Indexes, so that planning stays linear in the number of rows.
+    const termsByOrg = groupBy(terms, (t) => t.link_id);
+    const locationsByOrg = groupBy(locations, (l) => l.organisation_id);
+    const locationByExternalId = new Map(locations.filter((l) => l.external_id).map((l) => [l.external_id!, l]));
+    const serviceByExternalId = new Map(services.filter((s) => s.external_id).map((s) => [s.external_id!, s]));
+    const serviceById = new Map(services.map((s) => [s.id, s]));
+    const linksByService = groupBy(links, (l) => l.service_id);
+    const findService = (key: string, orgId: string | undefined) => {
+      const byId = serviceById.get(key);
+      return serviceByExternalId.get(key) ?? (byId && byId.organisation_id === orgId ? byId : undefined);
+    };
 
     // Scope and ownership per row.
     for (const draft of drafts) {
@@ -702,10 +725,10 @@ export class DirectoryImportService {
         }
       }
       const locationKey = `${draft.key}:location`;
-      const taken = locations.find((l) => l.external_id === locationKey && l.organisation_id !== existing?.id);
-      if (taken) addProblem(draft, 'external_id', 'location_id_taken');
+      const taken = locationByExternalId.get(locationKey);
+      if (taken && taken.organisation_id !== existing?.id) addProblem(draft, 'external_id', 'location_id_taken');
       if (draft.offer) {
-        const service = services.find((s) => s.external_id === draft.offer!.key) ?? services.find((s) => s.id === draft.offer!.key && s.organisation_id === existing?.id);
+        const service = findService(draft.offer.key, existing?.id);
         if (service && service.organisation_id !== existing?.id) addProblem(draft, 'offer_id', 'offer_id_taken');
       }
     }
@@ -715,7 +738,8 @@ export class DirectoryImportService {
     const orgPlans = new Map<string, OrgPlan>();
     for (const draft of valid) {
       if (orgPlans.has(draft.key!)) continue;
-      orgPlans.set(draft.key!, this.planOrganisation(draft.key!, draft.org!, orgByKey.get(draft.key!) ?? null, terms, locations));
+      const existing = orgByKey.get(draft.key!) ?? null;
+      orgPlans.set(draft.key!, this.planOrganisation(draft.key!, draft.org!, existing, existing ? (termsByOrg.get(existing.id) ?? []) : [], existing ? (locationsByOrg.get(existing.id) ?? []) : []));
     }
     const rowActions = new Map<RowDraft, RowAction>();
     const servicePlans: ServicePlan[] = [];
@@ -735,8 +759,8 @@ export class DirectoryImportService {
         actions.push(org.action, org.location.action);
       }
       if (draft.offer) {
-        const existing = services.find((s) => s.external_id === draft.offer!.key) ?? services.find((s) => s.id === draft.offer!.key && s.organisation_id === org.existing?.id) ?? null;
-        const plan = this.planService(draft.offer, existing, org, links);
+        const existing = findService(draft.offer.key, org.existing?.id) ?? null;
+        const plan = this.planService(draft.offer, existing, org, existing ? (linksByService.get(existing.id) ?? []) : []);
         servicePlans.push(plan);
         entities.services[plan.action]++;
         actions.push(plan.action);
@@ -745,12 +769,14 @@ export class DirectoryImportService {
     }
 
     const invalid = drafts.length - valid.length;
-    const count = (action: RowAction) => [...rowActions.values()].filter((a) => a === action).length;
+    const actionCounts = new Map<RowAction, number>();
+    for (const action of rowActions.values()) actionCounts.set(action, (actionCounts.get(action) ?? 0) + 1);
+    const count = (action: RowAction) => actionCounts.get(action) ?? 0;
     const problems = drafts.flatMap((d) => d.problems).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     const shouldWrite = write && (invalid === 0 || options.mode === 'valid_only') && valid.length > 0;
     let written = 0;
     if (shouldWrite) {
-      written = await this.apply(db, importer, [...orgPlans.values()], servicePlans);
+      written = await this.apply(db, importer, [...orgPlans.values()], servicePlans, reference);
       await recordAudit(db, ctx!, {
         action: 'directory.import',
         resourceType: 'directory',
@@ -803,7 +829,7 @@ export class DirectoryImportService {
       if (draft.point !== undefined && !samePoint(existing, draft.point)) changes.location = draft.point;
       if (draft.phone !== undefined && existing.phone !== draft.phone) changes.phone = draft.phone;
       if (draft.website !== undefined && existing.website !== draft.website) changes.website = draft.website;
-      const own = (taxonomy: string) => sortedIds(terms.filter((t) => t.link_id === existing.id && t.taxonomy_id === taxonomy).map((t) => t.id));
+      const own = (taxonomy: string) => sortedIds(terms.filter((t) => t.taxonomy_id === taxonomy).map((t) => t.id));
       if (draft.categories !== undefined && JSON.stringify(own('base_category')) !== JSON.stringify(draft.categories)) termChanges.categories = draft.categories;
       if (draft.designations !== undefined && JSON.stringify(own('designation')) !== JSON.stringify(draft.designations)) termChanges.designations = draft.designations;
       const provider = draft.providerKind === undefined ? undefined : draft.providerKind === null ? [] : [draft.providerKind];
@@ -818,7 +844,7 @@ export class DirectoryImportService {
     const action: EntityAction = !existing ? 'create' : Object.keys(changes).length > 0 ? 'update' : 'unchanged';
 
     // The main location: `<key>:location`, else the organisation's oldest location.
-    const own = existing ? locations.filter((l) => l.organisation_id === existing.id).sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime() || a.id.localeCompare(b.id)) : [];
+    const own = existing ? [...locations].sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime() || a.id.localeCompare(b.id)) : [];
     const main = own.find((l) => l.external_id === `${key}:location`) ?? own.find((l) => existing?.external_id && l.external_id === `${existing.external_id}:location`) ?? own[0] ?? null;
     const locationChanges: Record<string, unknown> = {};
     if (main) {
@@ -858,10 +884,16 @@ export class DirectoryImportService {
   }
 
   /** Writes the plan (inside the caller's transaction); returns the number of entities written. */
-  private async apply(db: Kysely<DB>, importer: ImportActor, orgs: OrgPlan[], services: ServicePlan[]): Promise<number> {
+  private async apply(db: Kysely<DB>, importer: ImportActor, orgs: OrgPlan[], services: ServicePlan[], reference: Reference): Promise<number> {
+    const codeOf = (termId: string) => reference.termCodes.get(termId) ?? termId;
     const changes: repo.ChangeInsert[] = [];
     const by = importer.userId;
-    const orgSnapshot = (o: OrgPlan) => ({ id: o.id, externalId: o.existing?.external_id ?? o.key, ...o.draft, version: o.version });
+    // Snapshots name terms by code; opening hours belong to the location's snapshot. Version 1 of an imported entity
+    // records `{ created: true }` as its changes: the snapshot is the whole state.
+    const orgSnapshot = (o: OrgPlan) => {
+      const { hours: _hours, categories, designations, providerKind, ...fields } = o.draft;
+      return { id: o.id, externalId: o.existing?.external_id ?? o.key, ...fields, categories: categories?.map(codeOf), designations: designations?.map(codeOf), providerKind: providerKind ? codeOf(providerKind) : providerKind, version: o.version };
+    };
 
     const newOrgs = orgs.filter((o) => o.action === 'create');
     await repo.insertOrganisations(
@@ -872,7 +904,7 @@ export class DirectoryImportService {
       db,
       newOrgs.flatMap((o) => [...(o.terms.categories ?? []), ...(o.terms.designations ?? []), ...(o.terms.providerKind ?? [])].map((termId) => ({ orgId: o.id, termId }))),
     );
-    for (const o of newOrgs) changes.push({ entityType: 'organization', entityId: o.id, version: 1, changedBy: by, changes: { ...o.draft, externalId: o.key }, snapshot: orgSnapshot(o) });
+    for (const o of newOrgs) changes.push({ entityType: 'organization', entityId: o.id, version: 1, changedBy: by, changes: { created: true }, snapshot: orgSnapshot(o) });
 
     for (const o of orgs.filter((p) => p.action === 'update')) {
       const c = o.changes;
@@ -891,7 +923,8 @@ export class DirectoryImportService {
       if (o.terms.categories) await repo.replaceOrganisationTerms(db, o.id, 'base_category', o.terms.categories);
       if (o.terms.designations) await repo.replaceOrganisationTerms(db, o.id, 'designation', o.terms.designations);
       if (o.terms.providerKind) await repo.replaceOrganisationTerms(db, o.id, 'provider_kind', o.terms.providerKind);
-      changes.push({ entityType: 'organization', entityId: o.id, version: o.version, changedBy: by, changes: c, snapshot: orgSnapshot(o) });
+      const readable = { ...c, ...(o.terms.categories ? { categories: o.terms.categories.map(codeOf) } : {}), ...(o.terms.designations ? { designations: o.terms.designations.map(codeOf) } : {}), ...(o.terms.providerKind ? { providerKind: o.terms.providerKind.map(codeOf) } : {}) };
+      changes.push({ entityType: 'organization', entityId: o.id, version: o.version, changedBy: by, changes: readable, snapshot: orgSnapshot(o) });
     }
 
     const newLocations = orgs.filter((o) => o.location.action === 'create');
@@ -910,7 +943,7 @@ export class DirectoryImportService {
       openingHours: o.draft.hours ?? o.location.existing?.opening_hours ?? [],
       version: o.location.version,
     });
-    for (const o of newLocations) changes.push({ entityType: 'location', entityId: o.location.id, version: 1, changedBy: by, changes: { name: o.draft.name, address: o.draft.address ?? null, divisionCode: o.draft.divisionCode ?? null, location: o.draft.point ?? null, openingHours: o.draft.hours ?? [] }, snapshot: locationSnapshot(o) });
+    for (const o of newLocations) changes.push({ entityType: 'location', entityId: o.location.id, version: 1, changedBy: by, changes: { created: true }, snapshot: locationSnapshot(o) });
     for (const o of orgs.filter((p) => p.location.action === 'update')) {
       const c = o.location.changes;
       const values: Record<string, unknown> = {};
@@ -945,7 +978,7 @@ export class DirectoryImportService {
       })),
     );
     const serviceSnapshot = (s: ServicePlan) => ({ id: s.id, organisationId: serviceOrg(s).id, externalId: s.existing?.external_id ?? s.draft.key, ...s.draft, version: s.version });
-    for (const s of newServices) changes.push({ entityType: 'service', entityId: s.id, version: 1, changedBy: by, changes: { ...s.draft }, snapshot: serviceSnapshot(s) });
+    for (const s of newServices) changes.push({ entityType: 'service', entityId: s.id, version: 1, changedBy: by, changes: { created: true }, snapshot: serviceSnapshot(s) });
     for (const s of services.filter((p) => p.action === 'update')) {
       const c = s.changes;
       const values: Record<string, unknown> = {};
