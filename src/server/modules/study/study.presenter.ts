@@ -13,6 +13,7 @@ export function presentRoute({ route, stops }: RouteAggregate): z.infer<typeof S
     theme: route.theme,
     description: route.description,
     status: route.status,
+    authorId: route.created_by,
     version: route.version,
     updatedAt: new Date(route.updated_at).toISOString(),
     walk: {

@@ -58,11 +58,21 @@ export async function findLocatedOrganisations(db: Kysely<DB>, ids: string[]) {
 
 const routeColumns = ['r.id', 'r.external_id', 'r.title', 'r.theme', 'r.description', 'r.status', 'r.created_by', 'r.walk', 'r.version', 'r.created_at', 'r.updated_at'] as const;
 
-export async function listRoutes(db: Kysely<DB>, filter: { statuses: ('draft' | 'published' | 'archived')[]; createdBy?: string; theme?: string; limit: number; offset: number }) {
-  let query = db.selectFrom('study_routes as r');
-  query = filter.createdBy
-    ? query.where((eb) => eb.or([eb('r.status', 'in', filter.statuses), eb('r.created_by', '=', filter.createdBy!)]))
-    : query.where('r.status', 'in', filter.statuses);
+/**
+ * Routes with a status in `statuses`, plus (for an author) their own routes with a status in `ownStatuses`.
+ */
+export async function listRoutes(
+  db: Kysely<DB>,
+  filter: { statuses: RouteStatus[]; createdBy?: string; ownStatuses?: RouteStatus[]; theme?: string; limit: number; offset: number },
+) {
+  const own = filter.createdBy && filter.ownStatuses && filter.ownStatuses.length > 0 ? { author: filter.createdBy, statuses: filter.ownStatuses } : null;
+  if (filter.statuses.length === 0 && !own) return { items: [], total: 0 };
+  let query = db.selectFrom('study_routes as r').where((eb) => {
+    const ors = [];
+    if (filter.statuses.length > 0) ors.push(eb('r.status', 'in', filter.statuses));
+    if (own) ors.push(eb.and([eb('r.created_by', '=', own.author), eb('r.status', 'in', own.statuses)]));
+    return eb.or(ors);
+  });
   if (filter.theme) query = query.where('r.theme', '=', filter.theme);
   const [items, total] = await Promise.all([
     query.select(routeColumns).orderBy('r.status', 'desc').orderBy('r.title').limit(filter.limit).offset(filter.offset).execute(),
@@ -70,6 +80,8 @@ export async function listRoutes(db: Kysely<DB>, filter: { statuses: ('draft' | 
   ]);
   return { items, total: Number(total.n) };
 }
+
+type RouteStatus = 'draft' | 'published' | 'archived';
 
 export type RouteRow = Awaited<ReturnType<typeof listRoutes>>['items'][number];
 

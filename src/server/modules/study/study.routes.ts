@@ -67,5 +67,5 @@ export function registerStudyRoutes(app: AppOpenAPI) {
   app.openapi(routes.listVisits, async (c) => c.json({ items: (await c.var.services.study.listVisits(c.var.ctx, c.req.valid('query'))).map(presentVisit) }, 200));
   app.openapi(routes.accept, async (c) => c.json(presentVisit(await c.var.services.study.decideVisit(c.var.ctx, c.req.valid('param').id, 'accept', c.req.valid('json').note ?? null)), 200));
   app.openapi(routes.decline, async (c) => c.json(presentVisit(await c.var.services.study.decideVisit(c.var.ctx, c.req.valid('param').id, 'decline', c.req.valid('json').note ?? null)), 200));
-  app.openapi(routes.cancel, async (c) => c.json(presentVisit(await c.var.services.study.cancelVisit(c.var.ctx, c.req.valid('param').id)), 200));
+  app.openapi(routes.cancel, async (c) => c.json(presentVisit(await c.var.services.study.cancelVisit(c.var.ctx, c.req.valid('param').id, c.req.valid('json').note ?? null)), 200));
 }

@@ -55,6 +55,7 @@ export const UpdateRouteSchema = z
 
 export const RouteQuerySchema = z.strictObject({
   theme: Code.optional(),
+  status: z.enum(['draft', 'published', 'archived']).optional().openapi({ description: 'Staff: drafts and (district staff) archived routes; the public sees published ones only' }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   offset: z.coerce.number().int().min(0).max(100000).default(0),
 });
@@ -66,6 +67,7 @@ export const StudyRouteSchema = z
     theme: z.string().nullable(),
     description: z.string().nullable(),
     status: z.enum(['draft', 'published', 'archived']),
+    authorId: z.string().nullable().openapi({ description: 'The user who composed the route (its author may edit it)' }),
     version: z.number(),
     updatedAt: z.string(),
     walk: z.object({

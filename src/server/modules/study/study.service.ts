@@ -31,6 +31,9 @@ function canPlanRoutes(actor: Actor) {
   return hasRole(actor, 'district_admin', 'centre_staff', 'school_admin', 'teacher', 'community_admin');
 }
 
+/** Offer types a school can bring a group to. */
+const VISITABLE_TYPES = ['study_tour', 'visit', 'activity'];
+
 /** Today in China (the program's time zone), as YYYY-MM-DD. */
 function todayInChina(now = new Date()): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -55,10 +58,20 @@ export class StudyService {
   // ---- routes -----------------------------------------------------------------------------------------------------
 
   /** Public catalogue: published routes; staff also see their own drafts, district staff every draft. */
-  async listRoutes(ctx: RequestContext, filter: { theme?: string; limit: number; offset: number }) {
+  async listRoutes(ctx: RequestContext, filter: { theme?: string; status?: 'draft' | 'published' | 'archived'; limit: number; offset: number }) {
     const actor = ctx.actor && !ctx.actor.child ? ctx.actor : null;
-    const statuses: ('draft' | 'published' | 'archived')[] = actor && isDistrictStaff(actor) ? ['published', 'draft'] : ['published'];
-    const { items, total } = await repo.listRoutes(this.db, { statuses, createdBy: actor && canPlanRoutes(actor) ? actor.userId : undefined, theme: filter.theme, limit: filter.limit, offset: filter.offset });
+    const visible: ('draft' | 'published' | 'archived')[] = actor && isDistrictStaff(actor) ? ['published', 'draft', 'archived'] : ['published'];
+    const statuses = filter.status ? visible.filter((s) => s === filter.status) : visible.filter((s) => s !== 'archived');
+    // Authors also see their own drafts (and, when they ask, their archived routes).
+    const ownStatuses: ('draft' | 'published' | 'archived')[] = filter.status ? [filter.status] : ['draft'];
+    const { items, total } = await repo.listRoutes(this.db, {
+      statuses,
+      createdBy: actor && canPlanRoutes(actor) ? actor.userId : undefined,
+      ownStatuses,
+      theme: filter.theme,
+      limit: filter.limit,
+      offset: filter.offset,
+    });
     const stops = await repo.stopsOf(this.db, items.map((r) => r.id));
     return { items: items.map((route) => ({ route, stops: stops.filter((s) => s.route_id === route.id) })), total };
   }
@@ -140,9 +153,18 @@ export class StudyService {
     if (existing) return this.sameRequestOrConflict(existing, input);
     const service = await repo.findServiceForVisit(this.db, input.serviceId);
     if (!service || service.status !== 'active') throw new AppError('validation_failed', 'Unknown or inactive offer.', { issues: [{ path: 'serviceId', message: 'no active offer with this id' }] });
+    if (service.kind !== 'venue' || !VISITABLE_TYPES.includes(service.service_type)) {
+      throw new AppError('validation_failed', 'Group visits are requested for study tours, visits and activities of bases.', { issues: [{ path: 'serviceId', message: 'not a visit offer of a base' }] });
+    }
     if (input.visitDate < todayInChina()) throw new AppError('validation_failed', 'The visit date is in the past.', { issues: [{ path: 'visitDate', message: 'in the past' }] });
-    if (service.capacity !== null && input.groupSize > service.capacity) {
-      throw new AppError('capacity_exceeded', `The group is larger than this offer's capacity (${service.capacity}).`);
+    if (service.capacity !== null) {
+      // Refuse early what could never be accepted: the day's accepted groups plus this one must fit.
+      const taken = await repo.acceptedSeats(this.db, input.serviceId, input.visitDate);
+      if (taken + input.groupSize > service.capacity) {
+        throw new AppError('capacity_exceeded', `Only ${Math.max(0, service.capacity - taken)} of ${service.capacity} places are left on ${input.visitDate}.`, {
+          issues: [{ path: 'groupSize', message: `at most ${Math.max(0, service.capacity - taken)}`, code: 'places_left' }],
+        });
+      }
     }
     return this.db.transaction().execute(async (trx) => {
       const id = await repo.insertVisit(trx, { serviceId: input.serviceId, schoolId: input.schoolId, requestedBy: actor.userId, key, visitDate: input.visitDate, groupSize: input.groupSize, note: input.note ?? null });
@@ -184,7 +206,9 @@ export class StudyService {
         if (visit.status !== 'pending') throw new AppError('invalid_transition', `The request is ${visit.status}.`);
         const taken = await repo.acceptedSeats(trx, visit.service_id, visit.visit_date);
         if (service?.capacity != null && taken + visit.group_size > service.capacity) {
-          throw new AppError('capacity_exceeded', `Only ${Math.max(0, service.capacity - taken)} places are left on ${visit.visit_date}.`);
+          throw new AppError('capacity_exceeded', `Only ${Math.max(0, service.capacity - taken)} places are left on ${visit.visit_date}.`, {
+            issues: [{ path: 'groupSize', message: `at most ${Math.max(0, service.capacity - taken)}`, code: 'places_left' }],
+          });
         }
       }
       const changed = await repo.setVisitStatus(trx, id, {
@@ -199,13 +223,13 @@ export class StudyService {
     });
   }
 
-  async cancelVisit(ctx: RequestContext, id: string) {
+  async cancelVisit(ctx: RequestContext, id: string, note: string | null = null) {
     const actor = requireAdult(ctx);
     return this.db.transaction().execute(async (trx) => {
       const visit = await repo.findVisit(trx, id);
       if (!visit) throw new AppError('not_found', 'No such visit request.');
       if (!organisationsWithRole(actor, 'school_admin', 'teacher').includes(visit.school_id)) throw new AppError('out_of_scope', 'Only the requesting school cancels.');
-      if (!(await repo.setVisitStatus(trx, id, { status: 'cancelled', decidedBy: actor.userId, note: null, expected: ['pending', 'accepted'] }))) {
+      if (!(await repo.setVisitStatus(trx, id, { status: 'cancelled', decidedBy: actor.userId, note, expected: ['pending', 'accepted'] }))) {
         throw new AppError('invalid_transition', `The request is ${visit.status}.`);
       }
       await recordAudit(trx, ctx, { action: 'study.visit_cancel', resourceType: 'visit_request', resourceId: id });

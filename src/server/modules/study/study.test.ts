@@ -60,12 +60,17 @@ describeEachDatabase('study map, study-tour routes, group visits', (fixture) => 
     assert.ok((await schoolAdmin.get('/api/study/routes')).body.items.some((r: { id: string }) => r.id === route.id), 'the author sees the draft');
     const selfPublish = await schoolAdmin.patch(`/api/study/routes/${route.id}`, { status: 'published' });
     assert.equal(selfPublish.status, 403);
+    assert.equal(route.authorId, world.users.schoolAdminA.id);
     assert.equal((await admin.patch(`/api/study/routes/${route.id}`, { status: 'published' })).status, 200);
     assert.equal((await anonymous.get(`/api/study/routes/${route.id}`)).status, 200);
     const reordered = await schoolAdmin.patch(`/api/study/routes/${route.id}`, { stops: [{ organisationId: world.orgs.venueB.id }, { organisationId: world.orgs.venueA.id }] });
     assert.equal(reordered.status, 200);
     assert.equal(reordered.body.stops[0].organisationId, world.orgs.venueB.id);
     assert.equal(reordered.body.version, 3);
+    assert.equal((await admin.patch(`/api/study/routes/${route.id}`, { status: 'archived' })).status, 200);
+    assert.ok(!(await admin.get('/api/study/routes')).body.items.some((r: { id: string }) => r.id === route.id), 'archived routes leave the catalogue');
+    assert.ok((await admin.get('/api/study/routes?status=archived')).body.items.some((r: { id: string }) => r.id === route.id), 'district staff find them by status');
+    assert.equal((await anonymous.get('/api/study/routes?status=archived')).body.items.length, 0);
 
     const parent = await TestClient.signedIn(app, world.users.parentA.login, world.users.parentA.password);
     assert.equal((await parent.post('/api/study/routes', { title: 'x', stops: [{ organisationId: world.orgs.venueA.id }, { organisationId: world.orgs.venueB.id }] })).status, 403);
@@ -105,7 +110,16 @@ describeEachDatabase('study map, study-tour routes, group visits', (fixture) => 
     assert.deepEqual(await tableCounts(db), before);
     assert.equal((await venueManager.post(`/api/study/visit-requests/${first.body.id}/accept`, {})).body.error, 'invalid_transition');
     assert.equal((await venueManager.post(`/api/study/visit-requests/${second.body.id}/decline`, { note: '当天已满' })).body.status, 'declined');
-    assert.equal((await schoolAdmin.post(`/api/study/visit-requests/${first.body.id}/cancel`, {})).body.status, 'cancelled');
+    const late = await request('visit-key-0004', 25);
+    assert.equal(late.status, 409, 'refused at request time: 30 accepted + 25 > 50');
+    assert.equal(late.body.issues[0].code, 'places_left');
+    const cancelled = await schoolAdmin.post(`/api/study/visit-requests/${first.body.id}/cancel`, { note: '改期' });
+    assert.equal(cancelled.body.status, 'cancelled');
+    assert.equal(cancelled.body.decisionNote, '改期');
+    const courseOffer = await admin.post('/api/directory/services', { organisationId: world.orgs.schoolB.id, name: '家长课', serviceType: 'course' });
+    const notAVisit = await schoolAdmin.request('POST', '/api/study/visit-requests', { serviceId: courseOffer.body.id, schoolId: world.orgs.schoolA.id, visitDate: date, groupSize: 5 }, { headers: { 'idempotency-key': 'visit-key-course' } });
+    assert.equal(notAVisit.status, 400);
+    assert.equal(notAVisit.body.issues[0].path, 'serviceId');
 
     const past = await schoolAdmin.request('POST', '/api/study/visit-requests', { serviceId: offerId, schoolId: world.orgs.schoolA.id, visitDate: '2020-01-01', groupSize: 5 }, { headers: { 'idempotency-key': 'visit-key-past' } });
     assert.equal(past.status, 400);
