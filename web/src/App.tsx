@@ -24,6 +24,8 @@ const StudyRouteDetailPage = lazy(() => import('./pages/study/RouteDetailPage.ts
 const StudyRoutePrintPage = lazy(() => import('./pages/study/RoutePrintPage.tsx'));
 const StudyRouteEditorPage = lazy(() => import('./pages/study/RouteEditorPage.tsx'));
 const StudyVisitsPage = lazy(() => import('./pages/study/VisitsPage.tsx'));
+// Directory import/export for district staff and community admins.
+const DirectoryImportPage = lazy(() => import('./pages/directory/DirectoryImportPage.tsx'));
 
 /** In child mode the app is one child-safe screen; every other address leads back to it. */
 function ChildModeRoutes() {
@@ -151,6 +153,16 @@ function AppRoutes() {
           element={
             <RequireRole roles={['district_admin']}>
               <AdminAuditPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="directory/import"
+          element={
+            <RequireRole roles={['district_admin', 'centre_staff', 'community_admin']}>
+              <Suspense fallback={<Loading />}>
+                <DirectoryImportPage />
+              </Suspense>
             </RequireRole>
           }
         />

@@ -55,6 +55,7 @@ function Header() {
       show: hasRole(session, 'school_admin', 'teacher', 'venue_manager', 'community_admin', 'district_admin', 'centre_staff'),
     },
     { to: '/coverage', label: t('nav.coverage'), show: hasRole(session, ...STAFF_ROLES) },
+    { to: '/directory/import', label: t('nav.directoryImport'), show: hasRole(session, 'district_admin', 'centre_staff', 'community_admin') },
     { to: '/admin/users', label: t('nav.users'), show: hasRole(session, ...ADMIN_ROLES) },
     { to: '/admin/audit', label: t('nav.audit'), show: hasRole(session, 'district_admin') },
     { to: '/me/tokens', label: t('nav.tokens'), show: hasRole(session, ...STAFF_ROLES) },

@@ -19,6 +19,7 @@ export const en: Messages = {
     audit: 'Activity log',
     tokens: 'API tokens',
     coverage: 'Coverage',
+    directoryImport: 'Directory import',
     signOut: 'Sign out',
     menu: 'Menu',
     main: 'Main navigation',

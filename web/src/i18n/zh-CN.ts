@@ -17,6 +17,7 @@ export const zhCN = {
     audit: '操作记录',
     tokens: 'API 令牌',
     coverage: '覆盖分析',
+    directoryImport: '名录导入',
     signOut: '退出登录',
     menu: '菜单',
     main: '主导航',
