@@ -13,6 +13,7 @@ import { onError } from './http/on-error.ts';
 import { createOpenApiApp, type AppEnv } from './http/openapi.ts';
 import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
+import { registerClassesRoutes } from './modules/classes/classes.routes.ts';
 import { registerDirectoryRoutes } from './modules/directory/directory.routes.ts';
 import { registerHsdsRoutes } from './modules/directory/hsds.routes.ts';
 import { tooLargeMessage } from './modules/directory/directory.import.ts';
@@ -86,6 +87,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerHsdsRoutes(app);
   registerImportRoutes(app);
   registerStudyRoutes(app);
+  registerClassesRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'coedu_session' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiToken', { type: 'http', scheme: 'bearer' });

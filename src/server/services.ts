@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
+import { ClassesService } from './modules/classes/classes.service.ts';
 import { DirectoryImportService } from './modules/directory/directory.import.ts';
 import { DirectoryService, HsdsService } from './modules/directory/directory.service.ts';
 import { FamiliesService } from './modules/families/families.service.ts';
@@ -26,6 +27,7 @@ export function createServices(database: Database, config: Config, options: { re
     hsds: new HsdsService(db, directory),
     directoryImport: new DirectoryImportService(db, config.importMaxBytes),
     auth: new AuthService(db, config),
+    classes: new ClassesService(db, config),
     families,
     health: new HealthService(database, config.version),
     home: new HomeService(db, families),

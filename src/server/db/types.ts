@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { PointsTables } from '../modules/points/points.tables.ts';
 import type { DirectoryTables } from '../modules/directory/directory.tables.ts';
 import type { StudyTables } from '../modules/study/study.tables.ts';
+import type { ClassesTables } from '../modules/classes/classes.tables.ts';
 
 /** Kysely table types; they mirror the SQL migrations (the migrations are the source of truth). */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -191,7 +192,7 @@ export interface CoverageCellsTable {
  * The whole schema. Each domain that owns tables declares them in an interface (here, or in its module's
  * `*.tables.ts`) and the database type is their union.
  */
-export interface DB extends CoreTables, ReachTables, DirectoryTables, PointsTables, StudyTables {}
+export interface DB extends CoreTables, ReachTables, DirectoryTables, PointsTables, StudyTables, ClassesTables {}
 
 export interface ReachTables {
   coverage_runs: CoverageRunsTable;

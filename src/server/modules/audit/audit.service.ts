@@ -59,7 +59,23 @@ export type AuditAction =
   | 'study.visit_request'
   | 'study.visit_accept'
   | 'study.visit_decline'
-  | 'study.visit_cancel';
+  | 'study.visit_cancel'
+  | 'classes.course_create'
+  | 'classes.course_update'
+  | 'classes.class_create'
+  | 'classes.class_update'
+  | 'classes.staff_update'
+  | 'classes.session_create'
+  | 'classes.session_update'
+  | 'classes.session_cancel'
+  | 'classes.book'
+  | 'classes.booking_cancel'
+  | 'classes.check_in'
+  | 'classes.roster_read'
+  | 'classes.roster_enrol'
+  | 'classes.roster_withdraw'
+  | 'classes.roster_seat'
+  | 'classes.export';
 
 /**
  * Writes one audit event. Call it with the same transaction as the change it records, so that the change and its

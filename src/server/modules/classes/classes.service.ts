@@ -1,0 +1,687 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Config } from '../../config.ts';
+import type { DB } from '../../db/types.ts';
+import { AppError, type ErrorIssue } from '../../errors.ts';
+import {
+  canManageOrganisation,
+  isDistrictStaff,
+  isGuardianOf,
+  organisationsWithRole,
+  communitiesAdministered,
+  requireAdult,
+  type Actor,
+  type RequestContext,
+} from '../access/actor.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { ClassCheckIn } from './classes.checkin.ts';
+import { idempotent, type Answer } from './classes.idempotency.ts';
+import { presentBooking, presentClass, presentCourse, presentNotification, presentSession } from './classes.presenter.ts';
+import * as repo from './classes.repository.ts';
+import type { ClassKind, ClassMode, CourseFormat, CourseMaterial, CourseTier, GuardianRole } from './classes.tables.ts';
+
+export const PARENT_SCHOOL_KINDS = ['school', 'community_parent_school'] as const;
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+/** The day in China (one time zone, no daylight saving) of an instant, as YYYY-MM-DD. */
+export function chinaDate(instant: Date): string {
+  return new Date(instant.getTime() + 8 * HOUR).toISOString().slice(0, 10);
+}
+
+function chinaTime(instant: Date): string {
+  return new Date(instant.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+type OrgLike = { id: string; kind: string; division_code: string | null };
+
+/** Whether the actor runs classes at this parent school: its managers (see canManageOrganisation) and its teachers. */
+export function runsClassesAt(actor: Actor, org: OrgLike): boolean {
+  return canManageOrganisation(actor, org) || (org.kind === 'school' && organisationsWithRole(actor, 'teacher').includes(org.id));
+}
+
+export interface CourseInput {
+  tier: CourseTier;
+  topic: string;
+  title: string;
+  summary?: string | null;
+  ageMin?: number;
+  ageMax?: number;
+  guardianRole?: GuardianRole;
+  format: CourseFormat;
+  durationMinutes: number;
+  sessionCount?: number;
+  providerOrgId?: string | null;
+  providerName?: string | null;
+  materials?: { title: string; url?: string | null; kind?: CourseMaterial['kind'] }[];
+  status?: 'draft' | 'published' | 'archived';
+}
+
+export interface ClassInput {
+  organisationId: string;
+  courseId?: string | null;
+  mode: ClassMode;
+  kind?: ClassKind;
+  title: string;
+  description?: string | null;
+  audience?: 'public' | 'school_families';
+  perFamilyLimit?: number | null;
+  cancelHours?: number;
+  reminderMinutes?: number;
+  termStartsOn?: string | null;
+  termEndsOn?: string | null;
+  seatRows?: number | null;
+  seatCols?: number | null;
+  staff?: { userId: string; role?: 'lead' | 'assistant' }[];
+}
+
+export interface SessionsInput {
+  startsAt: string;
+  durationMinutes: number;
+  capacity: number;
+  waitlistCapacity?: number;
+  location?: string | null;
+  childrenAllowed?: boolean;
+  maxChildren?: number;
+  repeat?: { frequency: 'daily' | 'weekly'; count: number; skipWeekends?: boolean };
+}
+
+export interface BookInput {
+  familyId: string;
+  guardianUserIds: string[];
+  childIds?: string[];
+}
+
+/**
+ * Parent-school classes: the catalogue, classes and their sessions, bookings with a first-come waitlist.
+ *
+ * Concurrency: every decision about a session's seats is taken while its row is locked (`repo.lockSession`), and
+ * counters are changed in the same transaction, so any number of app instances on one PostgreSQL can never
+ * overbook; a family's bookings are serialised by an advisory lock on the family (taken before the session lock,
+ * always in that order, so that two bookings cannot deadlock). Writes a guardian retries carry an Idempotency-Key
+ * (`idempotent`): a retry gets the first answer.
+ */
+export class ClassesService {
+  readonly checkIn: ClassCheckIn;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    config: Config,
+  ) {
+    this.checkIn = new ClassCheckIn(db, config, this);
+  }
+
+  // ---- access ---------------------------------------------------------------------------------------------------------
+
+  private requireCurator(actor: Actor) {
+    if (!isDistrictStaff(actor)) throw new AppError('forbidden', 'District and guidance-centre staff curate the course catalogue.');
+  }
+
+  /** Runs the class: staff of its parent school, district staff, or a member of its own staff list. */
+  async mayRunClass(actor: Actor, k: { id: string; organisation_id: string; organisation_kind: string; organisation_division_code: string | null }) {
+    if (runsClassesAt(actor, { id: k.organisation_id, kind: k.organisation_kind, division_code: k.organisation_division_code })) return true;
+    return repo.isClassStaff(this.db, k.id, actor.userId);
+  }
+
+  private async requireRunsClass(actor: Actor, k: { id: string; organisation_id: string; organisation_kind: string; organisation_division_code: string | null }) {
+    if (!(await this.mayRunClass(actor, k))) throw new AppError('out_of_scope', 'Only the staff of this parent school run its classes.');
+  }
+
+  // ---- catalogue ------------------------------------------------------------------------------------------------------
+
+  async listCourses(ctx: RequestContext, filter: Omit<repo.CourseFilter, 'statuses'> & { status?: 'draft' | 'published' | 'archived' }) {
+    const actor = ctx.actor && !ctx.actor.child ? ctx.actor : null;
+    const curator = actor ? isDistrictStaff(actor) : false;
+    const statuses = filter.status ? (curator || filter.status === 'published' ? [filter.status] : []) : ['published' as const];
+    if (statuses.length === 0) throw new AppError('forbidden', 'Only curators see drafts and archived courses.');
+    const { items, total } = await repo.listCourses(this.db, { ...filter, statuses });
+    return { items: items.map(presentCourse), total };
+  }
+
+  async getCourse(ctx: RequestContext, id: string) {
+    const course = await repo.findCourse(this.db, id);
+    const actor = ctx.actor && !ctx.actor.child ? ctx.actor : null;
+    if (!course || (course.status !== 'published' && !(actor && isDistrictStaff(actor)))) throw new AppError('not_found', 'No such course.');
+    return presentCourse(course);
+  }
+
+  async createCourse(ctx: RequestContext, input: CourseInput) {
+    const actor = requireAdult(ctx);
+    this.requireCurator(actor);
+    this.assertAges(input.ageMin ?? 0, input.ageMax ?? 18);
+    return this.db.transaction().execute(async (trx) => {
+      await this.assertProvider(trx, input.providerOrgId);
+      const id = await repo.insertCourse(trx, {
+        tier: input.tier,
+        topic: input.topic,
+        title: input.title,
+        summary: input.summary ?? null,
+        ageMin: input.ageMin ?? 0,
+        ageMax: input.ageMax ?? 18,
+        guardianRole: input.guardianRole ?? 'any',
+        format: input.format,
+        durationMinutes: input.durationMinutes,
+        sessionCount: input.sessionCount ?? 1,
+        providerOrgId: input.providerOrgId ?? null,
+        providerName: input.providerName ?? null,
+        materials: (input.materials ?? []).map((m) => ({ title: m.title, url: m.url ?? null, kind: m.kind ?? 'other' })),
+        status: input.status ?? 'published',
+        createdBy: actor.userId,
+      });
+      await recordAudit(trx, ctx, { action: 'classes.course_create', resourceType: 'class_course', resourceId: id, detail: { tier: input.tier, topic: input.topic } });
+      return presentCourse((await repo.findCourse(trx, id))!);
+    });
+  }
+
+  async updateCourse(ctx: RequestContext, id: string, input: Partial<CourseInput>) {
+    const actor = requireAdult(ctx);
+    this.requireCurator(actor);
+    return this.db.transaction().execute(async (trx) => {
+      const course = await repo.findCourse(trx, id);
+      if (!course) throw new AppError('not_found', 'No such course.');
+      this.assertAges(input.ageMin ?? course.age_min, input.ageMax ?? course.age_max);
+      await this.assertProvider(trx, input.providerOrgId);
+      await repo.updateCourse(trx, id, {
+        ...input,
+        materials: input.materials?.map((m) => ({ title: m.title, url: m.url ?? null, kind: m.kind ?? 'other' })),
+      });
+      await recordAudit(trx, ctx, { action: 'classes.course_update', resourceType: 'class_course', resourceId: id, detail: { fields: Object.keys(input) } });
+      return presentCourse((await repo.findCourse(trx, id))!);
+    });
+  }
+
+  private assertAges(min: number, max: number) {
+    if (min > max) throw new AppError('validation_failed', 'The age band is upside down.', { issues: [{ path: 'ageMax', message: 'Smaller than ageMin' }] });
+  }
+
+  private async assertProvider(db: Kysely<DB>, id: string | null | undefined) {
+    if (!id) return;
+    if (!(await repo.findOrganisation(db, id))) throw new AppError('validation_failed', 'Unknown provider.', { issues: [{ path: 'providerOrgId', message: 'No such organisation' }] });
+  }
+
+  // ---- classes --------------------------------------------------------------------------------------------------------
+
+  private async classView(actor: Actor | null, k: repo.ClassRow, db: Kysely<DB> = this.db) {
+    const staff = await repo.classStaff(db, [k.id]);
+    const canManage = actor ? runsClassesAt(actor, { id: k.organisation_id, kind: k.organisation_kind, division_code: k.organisation_division_code }) || staff.some((s) => s.user_id === actor.userId) : false;
+    return presentClass(k, staff, canManage);
+  }
+
+  async listClasses(ctx: RequestContext, filter: { organisationId?: string; mode?: ClassMode; kind?: ClassKind; mine?: 'true' | 'false'; limit: number; offset: number }) {
+    const actor = requireAdult(ctx);
+    let scope: { organisationIds?: string[]; staffUserId?: string } = {};
+    if (filter.mine === 'true' && !isDistrictStaff(actor)) {
+      const orgIds = organisationsWithRole(actor, 'school_admin', 'teacher', 'venue_manager');
+      const communities = communitiesAdministered(actor);
+      if (communities.length > 0) {
+        const rows = await this.db.selectFrom('organisations').select('id').where('division_code', 'in', communities).where('kind', '=', 'community_parent_school').execute();
+        orgIds.push(...rows.map((r) => r.id));
+      }
+      scope = { organisationIds: orgIds, staffUserId: actor.userId };
+    }
+    const rows = await repo.listClasses(this.db, { ...filter, ...scope });
+    const staff = await repo.classStaff(this.db, rows.map((r) => r.id));
+    return rows.map((k) => {
+      const own = staff.filter((s) => s.class_id === k.id);
+      return presentClass(k, own, runsClassesAt(actor, { id: k.organisation_id, kind: k.organisation_kind, division_code: k.organisation_division_code }) || own.some((s) => s.user_id === actor.userId));
+    });
+  }
+
+  async getClass(ctx: RequestContext, id: string) {
+    const actor = requireAdult(ctx);
+    const k = await repo.findClass(this.db, id);
+    if (!k) throw new AppError('not_found', 'No such class.');
+    return this.classView(actor, k);
+  }
+
+  async createClass(ctx: RequestContext, input: ClassInput) {
+    const actor = requireAdult(ctx);
+    const org = await repo.findOrganisation(this.db, input.organisationId);
+    if (!org) throw new AppError('validation_failed', 'Unknown parent school.', { issues: [{ path: 'organisationId', message: 'No such organisation' }] });
+    if (!(PARENT_SCHOOL_KINDS as readonly string[]).includes(org.kind)) {
+      throw new AppError('validation_failed', 'Classes are run by parent schools: a school or a community parent school.', { issues: [{ path: 'organisationId', message: `A ${org.kind} is not a parent school` }] });
+    }
+    if (!runsClassesAt(actor, org)) throw new AppError('out_of_scope', 'You run classes at your own parent school only.');
+    const issues: ErrorIssue[] = [];
+    if (input.mode === 'flexible' && (input.seatRows || input.seatCols)) issues.push({ path: 'seatRows', message: 'Only fixed classes have a seat map' });
+    if ((input.seatRows == null) !== (input.seatCols == null)) issues.push({ path: 'seatCols', message: 'Give both rows and columns' });
+    if (input.termStartsOn && input.termEndsOn && input.termEndsOn < input.termStartsOn) issues.push({ path: 'termEndsOn', message: 'Before termStartsOn' });
+    if (input.audience === 'school_families' && org.kind !== 'school') issues.push({ path: 'audience', message: 'Only a school has families of its own' });
+    if (issues.length > 0) throw new AppError('validation_failed', undefined, { issues });
+    return this.db.transaction().execute(async (trx) => {
+      await this.assertCourse(trx, input.courseId);
+      await this.assertStaff(trx, input.staff);
+      const id = await repo.insertClass(trx, {
+        organisationId: org.id,
+        courseId: input.courseId ?? null,
+        mode: input.mode,
+        kind: input.kind ?? 'parent_class',
+        title: input.title,
+        description: input.description ?? null,
+        audience: input.audience ?? 'public',
+        perFamilyLimit: input.perFamilyLimit ?? null,
+        cancelHours: input.cancelHours ?? 2,
+        reminderMinutes: input.reminderMinutes ?? 1440,
+        termStartsOn: input.termStartsOn ?? null,
+        termEndsOn: input.termEndsOn ?? null,
+        seatRows: input.seatRows ?? null,
+        seatCols: input.seatCols ?? null,
+        createdBy: actor.userId,
+      });
+      if (input.staff) await repo.replaceStaff(trx, id, input.staff.map((s) => ({ userId: s.userId, role: s.role ?? 'lead' })), actor.userId);
+      await recordAudit(trx, ctx, { action: 'classes.class_create', resourceType: 'class', resourceId: id, detail: { organisationId: org.id, mode: input.mode, kind: input.kind ?? 'parent_class' } });
+      return this.classView(actor, (await repo.findClass(trx, id))!, trx);
+    });
+  }
+
+  async updateClass(ctx: RequestContext, id: string, input: Partial<Omit<ClassInput, 'organisationId' | 'mode' | 'kind' | 'termStartsOn' | 'termEndsOn'>> & { status?: 'active' | 'archived' }) {
+    const actor = requireAdult(ctx);
+    const k = await repo.findClass(this.db, id);
+    if (!k) throw new AppError('not_found', 'No such class.');
+    if (!runsClassesAt(actor, { id: k.organisation_id, kind: k.organisation_kind, division_code: k.organisation_division_code })) {
+      throw new AppError('out_of_scope', 'Only the staff of this parent school change its classes.');
+    }
+    if (k.mode === 'flexible' && (input.seatRows || input.seatCols)) throw new AppError('validation_failed', undefined, { issues: [{ path: 'seatRows', message: 'Only fixed classes have a seat map' }] });
+    if (input.audience === 'school_families' && k.organisation_kind !== 'school') throw new AppError('validation_failed', undefined, { issues: [{ path: 'audience', message: 'Only a school has families of its own' }] });
+    return this.db.transaction().execute(async (trx) => {
+      await this.assertCourse(trx, input.courseId);
+      await this.assertStaff(trx, input.staff);
+      const { staff, ...changes } = input;
+      await repo.updateClass(trx, id, changes);
+      if (staff) {
+        await repo.replaceStaff(trx, id, staff.map((s) => ({ userId: s.userId, role: s.role ?? 'lead' })), actor.userId);
+        await recordAudit(trx, ctx, { action: 'classes.staff_update', resourceType: 'class', resourceId: id, detail: { staff: staff.map((s) => s.userId) } });
+      }
+      await recordAudit(trx, ctx, { action: 'classes.class_update', resourceType: 'class', resourceId: id, detail: { fields: Object.keys(input) } });
+      return this.classView(actor, (await repo.findClass(trx, id))!, trx);
+    });
+  }
+
+  private async assertCourse(db: Kysely<DB>, id: string | null | undefined) {
+    if (!id) return;
+    const course = await repo.findCourse(db, id);
+    if (!course || course.status === 'archived') throw new AppError('validation_failed', 'Unknown course.', { issues: [{ path: 'courseId', message: 'No such course in the catalogue' }] });
+  }
+
+  private async assertStaff(db: Kysely<DB>, staff: { userId: string }[] | undefined) {
+    if (!staff || staff.length === 0) return;
+    const ids = staff.map((s) => s.userId);
+    if (new Set(ids).size !== ids.length) throw new AppError('validation_failed', 'A person is listed twice.', { issues: [{ path: 'staff', message: 'Duplicate user' }] });
+    const known = new Set(await repo.existingUsers(db, ids));
+    const issues = ids.flatMap((id, i) => (known.has(id) ? [] : [{ path: `staff.${i}.userId`, message: 'No such active user' }]));
+    if (issues.length > 0) throw new AppError('validation_failed', 'Unknown staff.', { issues });
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------------------------------
+
+  async createSessions(ctx: RequestContext, classId: string, input: SessionsInput) {
+    const actor = requireAdult(ctx);
+    const k = await repo.findClass(this.db, classId);
+    if (!k) throw new AppError('not_found', 'No such class.');
+    await this.requireRunsClass(actor, k);
+    if (k.status !== 'active') throw new AppError('invalid_transition', 'The class is archived.');
+    const first = new Date(input.startsAt);
+    const issues: ErrorIssue[] = [];
+    if (first.getTime() <= Date.now()) issues.push({ path: 'startsAt', message: 'In the past' });
+    if (input.childrenAllowed === false && (input.maxChildren ?? 0) > 0) issues.push({ path: 'maxChildren', message: 'Children are not allowed' });
+    if (issues.length > 0) throw new AppError('validation_failed', undefined, { issues });
+    const childrenAllowed = input.childrenAllowed ?? (input.maxChildren ?? 0) > 0;
+    const maxChildren = childrenAllowed ? (input.maxChildren ?? 2) : 0;
+    const starts: Date[] = [];
+    const repeat = input.repeat ?? { frequency: 'weekly' as const, count: 1 };
+    for (let day = 0; starts.length < repeat.count; day += repeat.frequency === 'weekly' ? 7 : 1) {
+      const at = new Date(first.getTime() + day * 24 * HOUR);
+      const weekday = new Date(at.getTime() + 8 * HOUR).getUTCDay();
+      if (repeat.frequency === 'daily' && repeat.skipWeekends && (weekday === 0 || weekday === 6)) continue;
+      starts.push(at);
+    }
+    const seriesId = starts.length > 1 ? randomUUID() : null;
+    return this.db.transaction().execute(async (trx) => {
+      const ids = await repo.insertSessions(
+        trx,
+        starts.map((startsAt) => ({
+          classId,
+          seriesId,
+          startsAt,
+          endsAt: new Date(startsAt.getTime() + input.durationMinutes * MINUTE),
+          heldOn: chinaDate(startsAt),
+          location: input.location ?? null,
+          capacity: input.capacity,
+          waitlistCapacity: input.waitlistCapacity ?? 0,
+          childrenAllowed,
+          maxChildren,
+          cancelUntil: new Date(startsAt.getTime() - k.cancel_hours * HOUR),
+          createdBy: actor.userId,
+        })),
+      );
+      await recordAudit(trx, ctx, { action: 'classes.session_create', resourceType: 'class', resourceId: classId, detail: { sessions: ids.length, seriesId, capacity: input.capacity } });
+      const rows = await repo.listSessions(trx, { classId, includeCancelled: true, limit: 500, offset: 0 });
+      return rows.filter((r) => ids.includes(r.id)).map(presentSession);
+    });
+  }
+
+  async listSessions(ctx: RequestContext, filter: { classId?: string; organisationId?: string; kind?: ClassKind; mode?: ClassMode; from?: string; to?: string; limit: number; offset: number }) {
+    requireAdult(ctx);
+    const from = filter.from ? new Date(filter.from) : new Date(Date.now() - 12 * HOUR);
+    const to = filter.to ? new Date(filter.to) : undefined;
+    if (to && to <= from) throw new AppError('validation_failed', undefined, { issues: [{ path: 'to', message: 'Not after from' }] });
+    const rows = await repo.listSessions(this.db, { ...filter, from, to, includeCancelled: Boolean(filter.classId) });
+    return rows.map(presentSession);
+  }
+
+  async getSession(ctx: RequestContext, id: string) {
+    requireAdult(ctx);
+    const s = await repo.findSession(this.db, id);
+    if (!s) throw new AppError('not_found', 'No such session.');
+    return presentSession(s);
+  }
+
+  private classOf(s: repo.SessionRow) {
+    return { id: s.class_id, organisation_id: s.organisation_id, organisation_kind: s.organisation_kind, organisation_division_code: s.organisation_division_code };
+  }
+
+  /** Staff change capacity, waitlist size or place; more seats promote the waitlist at once. */
+  async updateSession(ctx: RequestContext, id: string, input: { capacity?: number; waitlistCapacity?: number; location?: string | null }) {
+    const actor = requireAdult(ctx);
+    const found = await repo.findSession(this.db, id);
+    if (!found) throw new AppError('not_found', 'No such session.');
+    await this.requireRunsClass(actor, this.classOf(found));
+    return this.db.transaction().execute(async (trx) => {
+      const s = (await repo.lockSession(trx, id))!;
+      if (s.status === 'cancelled') throw new AppError('class_session_cancelled');
+      const issues: ErrorIssue[] = [];
+      if (input.capacity !== undefined && input.capacity < s.seats_taken) issues.push({ path: 'capacity', message: `${s.seats_taken} seats are already booked` });
+      if (input.waitlistCapacity !== undefined && input.waitlistCapacity < s.waitlist_count) issues.push({ path: 'waitlistCapacity', message: `${s.waitlist_count} families are already waiting` });
+      if (issues.length > 0) throw new AppError('conflict', 'The session cannot shrink below its bookings.', { issues });
+      await repo.updateSession(trx, id, input);
+      const promoted = await this.promoteWaitlist(trx, (await repo.lockSession(trx, id))!);
+      await recordAudit(trx, ctx, { action: 'classes.session_update', resourceType: 'class_session', resourceId: id, detail: { changes: input, promoted: promoted.length } });
+      return presentSession((await repo.findSession(trx, id))!);
+    });
+  }
+
+  /** Staff cancel a session: every booking is cancelled and its guardians told. */
+  async cancelSession(ctx: RequestContext, id: string) {
+    const actor = requireAdult(ctx);
+    const found = await repo.findSession(this.db, id);
+    if (!found) throw new AppError('not_found', 'No such session.');
+    await this.requireRunsClass(actor, this.classOf(found));
+    return this.db.transaction().execute(async (trx) => {
+      const s = (await repo.lockSession(trx, id))!;
+      if (s.status === 'cancelled') throw new AppError('class_session_cancelled');
+      if (new Date(s.ends_at).getTime() <= Date.now()) throw new AppError('class_session_started', 'The session is over.');
+      const bookings = await repo.activeBookingsOfSession(trx, id);
+      await repo.cancelBookings(trx, bookings.map((b) => b.id), actor.userId, 'session_cancelled');
+      await repo.cancelReminders(trx, bookings.map((b) => b.id));
+      await repo.adjustCounters(trx, id, -s.seats_taken, -s.waitlist_count);
+      await repo.updateSession(trx, id, { status: 'cancelled' });
+      await repo.insertNotifications(
+        trx,
+        bookings.flatMap((b) =>
+          b.guardian_user_ids.map((userId) => ({
+            userId,
+            kind: 'session_cancelled' as const,
+            sessionId: id,
+            bookingId: b.id,
+            title: `「${s.class_title}」${chinaTime(new Date(s.starts_at))} 已取消`,
+            body: `${s.organisation_name} 取消了这次课程，您的预约已自动取消。`,
+          })),
+        ),
+      );
+      await recordAudit(trx, ctx, { action: 'classes.session_cancel', resourceType: 'class_session', resourceId: id, detail: { bookings: bookings.length } });
+      return presentSession((await repo.findSession(trx, id))!);
+    });
+  }
+
+  // ---- bookings -------------------------------------------------------------------------------------------------------
+
+  /**
+   * A guardian books a session for their family: one seat per attending guardian, children along where allowed.
+   * Confirmed while seats are left and nobody is waiting; otherwise queued on the waitlist while it has room;
+   * otherwise refused (class_session_full).
+   */
+  async book(ctx: RequestContext, sessionId: string, key: string, input: BookInput): Promise<Answer<ReturnType<typeof presentBooking>>> {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, input.familyId)) throw new AppError('out_of_scope', 'You book for your own family only.');
+    const childIds = input.childIds ?? [];
+    const request = { sessionId, familyId: input.familyId, guardianUserIds: input.guardianUserIds, childIds };
+    return idempotent(this.db, { userId: actor.userId, key, operation: 'book', request }, async (trx) => {
+      const members = await repo.familyMembers(trx, input.familyId);
+      const issues: ErrorIssue[] = [];
+      if (new Set(input.guardianUserIds).size !== input.guardianUserIds.length) issues.push({ path: 'guardianUserIds', message: 'A guardian is listed twice' });
+      if (new Set(childIds).size !== childIds.length) issues.push({ path: 'childIds', message: 'A child is listed twice' });
+      input.guardianUserIds.forEach((id, i) => {
+        if (!members.guardianIds.includes(id)) issues.push({ path: `guardianUserIds.${i}`, message: 'Not a guardian of this family' });
+      });
+      childIds.forEach((id, i) => {
+        if (!members.children.some((c) => c.id === id)) issues.push({ path: `childIds.${i}`, message: 'Not a child of this family' });
+      });
+      if (issues.length > 0) throw new AppError('validation_failed', undefined, { issues });
+      if (input.guardianUserIds.length === 0) {
+        if (childIds.length > 0) throw new AppError('class_child_without_guardian', undefined, { issues: [{ path: 'guardianUserIds', message: 'Name the guardian who brings the children' }] });
+        throw new AppError('validation_failed', 'Name at least one guardian who comes.', { issues: [{ path: 'guardianUserIds', message: 'At least one guardian' }] });
+      }
+
+      await repo.lockFamily(trx, input.familyId);
+      const s = await repo.lockSession(trx, sessionId);
+      if (!s) throw new AppError('not_found', 'No such session.');
+      const now = new Date();
+      if (s.class_mode === 'fixed') throw new AppError('class_not_bookable');
+      if (s.status === 'cancelled') throw new AppError('class_session_cancelled');
+      if (new Date(s.starts_at) <= now) throw new AppError('class_session_started');
+      if (s.class_audience === 'school_families' && !members.children.some((c) => c.school_id === s.organisation_id)) {
+        throw new AppError('out_of_scope', `This class is for families with a child at ${s.organisation_name}.`);
+      }
+      if (childIds.length > 0 && (!s.children_allowed || childIds.length > s.max_children)) {
+        throw new AppError('class_children_not_allowed', s.children_allowed ? `At most ${s.max_children} children per family.` : 'This session takes no children.', { issues: [{ path: 'childIds', message: 'Too many children' }] });
+      }
+      if (await repo.activeConflict(trx, sessionId, input.familyId, input.guardianUserIds)) throw new AppError('class_already_booked');
+      if (s.per_family_limit !== null && (await repo.countActiveInClass(trx, s.class_id, input.familyId, now)) >= s.per_family_limit) {
+        throw new AppError('class_family_limit', `A family holds at most ${s.per_family_limit} bookings of this class at a time.`);
+      }
+      const seats = input.guardianUserIds.length;
+      let status: 'confirmed' | 'waitlisted';
+      if (s.waitlist_count === 0 && s.seats_taken + seats <= s.capacity) status = 'confirmed';
+      else if (s.waitlist_count < s.waitlist_capacity && seats <= s.capacity) status = 'waitlisted';
+      else throw new AppError('class_session_full', s.waitlist_capacity > 0 ? 'No seats and no room on the waitlist.' : 'No seats left.');
+
+      const booking = await repo.insertBooking(trx, { sessionId, classId: s.class_id, familyId: input.familyId, bookedBy: actor.userId, guardianIds: input.guardianUserIds, childIds, status });
+      await repo.adjustCounters(trx, sessionId, status === 'confirmed' ? seats : 0, status === 'waitlisted' ? 1 : 0);
+      if (status === 'confirmed') await this.scheduleReminders(trx, s, [booking.id]);
+      await recordAudit(trx, ctx, { action: 'classes.book', resourceType: 'class_booking', resourceId: booking.id, detail: { sessionId, familyId: input.familyId, seats, children: childIds.length, status } });
+      const position = status === 'waitlisted' ? s.waitlist_count + 1 : null;
+      return { status: 201, body: presentBooking(booking, position) };
+    });
+  }
+
+  /** A guardian cancels (until the deadline; a waitlisted booking until the start); staff of the class may always. */
+  async cancelBooking(ctx: RequestContext, bookingId: string, key: string): Promise<Answer<ReturnType<typeof presentBooking>>> {
+    const actor = requireAdult(ctx);
+    const found = await repo.findBooking(this.db, bookingId);
+    if (!found) throw new AppError('not_found', 'No such booking.');
+    const guardian = isGuardianOf(actor, found.family_id);
+    if (!guardian) {
+      const s = await repo.findSession(this.db, found.session_id);
+      if (!s || !(await this.mayRunClass(actor, this.classOf(s)))) throw new AppError('out_of_scope', 'Only the family or the staff of the class cancel a booking.');
+    }
+    return idempotent(this.db, { userId: actor.userId, key, operation: 'cancel_booking', request: { bookingId } }, async (trx) => {
+      const s = (await repo.lockSession(trx, found.session_id))!;
+      const b = (await repo.findBooking(trx, bookingId))!;
+      if (b.status === 'cancelled') throw new AppError('invalid_transition', 'The booking is already cancelled.');
+      const now = new Date();
+      if (new Date(s.starts_at) <= now) throw new AppError('class_session_started');
+      if (guardian && b.status === 'confirmed' && new Date(s.cancel_until) < now) {
+        throw new AppError('class_cancellation_closed', `Cancellation closed at ${chinaTime(new Date(s.cancel_until))} (China time); please tell the parent school.`);
+      }
+      await repo.cancelBookings(trx, [bookingId], actor.userId, guardian ? 'guardian' : 'staff');
+      await repo.cancelReminders(trx, [bookingId]);
+      await repo.adjustCounters(trx, s.id, b.status === 'confirmed' ? -b.seats : 0, b.status === 'waitlisted' ? -1 : 0);
+      if (!guardian) {
+        await repo.insertNotifications(
+          trx,
+          b.guardian_user_ids.map((userId) => ({ userId, kind: 'booking_cancelled' as const, sessionId: s.id, bookingId, title: `「${s.class_title}」预约已被取消`, body: `${s.organisation_name} 取消了您 ${chinaTime(new Date(s.starts_at))} 的预约。` })),
+        );
+      }
+      const promoted = await this.promoteWaitlist(trx, (await repo.lockSession(trx, s.id))!);
+      await recordAudit(trx, ctx, { action: 'classes.booking_cancel', resourceType: 'class_booking', resourceId: bookingId, detail: { sessionId: s.id, by: guardian ? 'guardian' : 'staff', was: b.status, promoted } });
+      return { status: 200, body: presentBooking((await repo.findBooking(trx, bookingId))!, null) };
+    });
+  }
+
+  /**
+   * Gives freed seats to the waitlist in queue order (first come, first served). The queue is strict: when the
+   * booking at its head needs more seats than are free, nobody behind it passes it. Call with the session locked.
+   */
+  private async promoteWaitlist(trx: Kysely<DB>, s: repo.SessionRow): Promise<string[]> {
+    if (s.status !== 'scheduled' || s.waitlist_count === 0 || new Date(s.starts_at) <= new Date()) return [];
+    let free = s.capacity - s.seats_taken;
+    if (free <= 0) return [];
+    const queue = await repo.waitlist(trx, s.id, Math.min(s.waitlist_count, free));
+    const promoted: typeof queue = [];
+    for (const b of queue) {
+      if (b.seats > free) break;
+      promoted.push(b);
+      free -= b.seats;
+    }
+    if (promoted.length === 0) return [];
+    const ids = promoted.map((b) => b.id);
+    await repo.confirmBookings(trx, ids);
+    await repo.adjustCounters(trx, s.id, promoted.reduce((n, b) => n + b.seats, 0), -promoted.length);
+    await this.scheduleReminders(trx, s, ids);
+    await repo.insertNotifications(
+      trx,
+      promoted.flatMap((b) =>
+        b.guardian_user_ids.map((userId) => ({
+          userId,
+          kind: 'promoted' as const,
+          sessionId: s.id,
+          bookingId: b.id,
+          title: `候补成功：「${s.class_title}」`,
+          body: `${chinaTime(new Date(s.starts_at))} 在 ${s.location ?? s.organisation_name} 有了您的座位。如不能参加，请尽早取消，把座位留给下一位家长。`,
+        })),
+      ),
+    );
+    return ids;
+  }
+
+  private async scheduleReminders(trx: Kysely<DB>, s: repo.SessionRow, bookingIds: string[]) {
+    if (s.reminder_minutes <= 0 || bookingIds.length === 0) return;
+    const startsAt = new Date(s.starts_at).getTime();
+    const dueAt = new Date(Math.max(Date.now(), startsAt - s.reminder_minutes * MINUTE));
+    await repo.insertReminders(trx, bookingIds.map((bookingId) => ({ bookingId, sessionId: s.id, dueAt })));
+  }
+
+  async getBooking(ctx: RequestContext, id: string) {
+    const actor = requireAdult(ctx);
+    const b = await repo.findBooking(this.db, id);
+    if (!b) throw new AppError('not_found', 'No such booking.');
+    if (!isGuardianOf(actor, b.family_id)) {
+      const s = await repo.findSession(this.db, b.session_id);
+      if (!s || !(await this.mayRunClass(actor, this.classOf(s)))) throw new AppError('out_of_scope', 'Not your family’s booking.');
+    }
+    return presentBooking(b, b.status === 'waitlisted' ? await repo.waitlistPosition(this.db, b.session_id, b.seq) : null);
+  }
+
+  /** The bookings of all my families: upcoming by default, or everything. */
+  async myBookings(ctx: RequestContext, query: { all?: 'true' | 'false'; limit: number }) {
+    const actor = requireAdult(ctx);
+    const rows = await repo.bookingsOfFamilies(this.db, actor.familyIds, { upcomingOnly: query.all !== 'true', now: new Date(), limit: query.limit });
+    return Promise.all(
+      rows.map(async (r) => ({
+        ...presentBooking(r, r.status === 'waitlisted' ? await repo.waitlistPosition(this.db, r.session_id, r.seq) : null),
+        session: { startsAt: new Date(r.starts_at).toISOString(), endsAt: new Date(r.ends_at).toISOString(), location: r.location, status: r.session_status, cancelUntil: new Date(r.cancel_until).toISOString() },
+        classTitle: r.class_title,
+        kind: r.class_kind,
+        organisationName: r.organisation_name,
+      })),
+    );
+  }
+
+  // ---- roster ----------------------------------------------------------------------------------------------------------
+
+  /**
+   * The session's roster for staff: each family with its guardians (checked in or not) and the children coming.
+   * It names children, so every read is audited.
+   */
+  async roster(ctx: RequestContext, sessionId: string) {
+    const actor = requireAdult(ctx);
+    const s = await repo.findSession(this.db, sessionId);
+    if (!s) throw new AppError('not_found', 'No such session.');
+    await this.requireRunsClass(actor, this.classOf(s));
+    const entries = await repo.rosterEntries(this.db, s);
+    const guardianIds = [...new Set(entries.flatMap((e) => e.guardianIds))];
+    const childIds = [...new Set(entries.flatMap((e) => e.childIds))];
+    const [names, children, attendance] = await Promise.all([repo.userNames(this.db, guardianIds), repo.childNames(this.db, childIds), repo.attendanceOf(this.db, sessionId)]);
+    await this.db.transaction().execute((trx) =>
+      recordAudit(trx, ctx, { action: 'classes.roster_read', resourceType: 'class_session', resourceId: sessionId, detail: { families: entries.length, children: childIds.length } }),
+    );
+    const seen = new Map(attendance.map((a) => [a.guardian_user_id, a]));
+    return {
+      session: presentSession(s),
+      entries: entries.map((e) => ({
+        familyId: e.familyId,
+        familyName: e.familyName,
+        bookingId: e.bookingId,
+        enrolmentId: e.enrolmentId,
+        status: e.status,
+        seatLabel: e.seatLabel,
+        guardians: e.guardianIds.map((id) => {
+          const a = seen.get(id);
+          return { userId: id, displayName: names.get(id) ?? '', checkedInAt: a ? new Date(a.checked_in_at).toISOString() : null, method: a?.method ?? null };
+        }),
+        children: e.childIds.map((id) => ({ id, displayName: children.get(id) ?? '' })),
+      })),
+    };
+  }
+
+  // ---- notifications and reminders ------------------------------------------------------------------------------------
+
+  async notifications(ctx: RequestContext, limit: number) {
+    const actor = requireAdult(ctx);
+    return (await repo.listNotifications(this.db, actor.userId, limit)).map(presentNotification);
+  }
+
+  async markNotificationRead(ctx: RequestContext, id: string) {
+    const actor = requireAdult(ctx);
+    const row = await repo.markNotificationRead(this.db, actor.userId, id);
+    if (!row) throw new AppError('not_found', 'No such notification.');
+    return presentNotification(row);
+  }
+
+  /**
+   * Sends the reminders that are due: one batch in one transaction, rows locked with SKIP LOCKED so that several
+   * instances share the queue and each reminder is sent once. Returns how many were sent.
+   */
+  async processDueReminders(batch = 100): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const due = await repo.takeDueReminders(trx, batch);
+      if (due.length === 0) return 0;
+      const bookings = await repo.remindersContext(trx, due.map((r) => r.booking_id));
+      const send: string[] = [];
+      const drop: string[] = [];
+      const notes: Parameters<typeof repo.insertNotifications>[1] = [];
+      for (const reminder of due) {
+        const b = bookings.find((x) => x.id === reminder.booking_id);
+        if (!b || b.status !== 'confirmed' || b.session_status !== 'scheduled' || new Date(b.starts_at) <= new Date()) {
+          drop.push(reminder.id);
+          continue;
+        }
+        send.push(reminder.id);
+        for (const userId of b.guardian_user_ids) {
+          notes.push({
+            userId,
+            kind: 'reminder',
+            sessionId: b.session_id,
+            bookingId: b.id,
+            title: `提醒：「${b.class_title}」${chinaTime(new Date(b.starts_at))}`,
+            body: `地点：${b.location ?? b.organisation_name}。到场后请扫描老师出示的签到码。不能参加请提前取消。`,
+          });
+        }
+      }
+      await repo.insertNotifications(trx, notes);
+      await repo.markReminders(trx, send, 'sent');
+      await repo.markReminders(trx, drop, 'cancelled');
+      return send.length;
+    });
+  }
+}
