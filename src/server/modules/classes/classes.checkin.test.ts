@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { before, it } from 'node:test';
+import { describeEachDatabase } from '../../../../test/support/databases.ts';
+import { buildTestApp, TestClient, type TestApp } from '../../../../test/support/http.ts';
+import { buildWorld, type World } from '../../../../test/support/world.ts';
+import { familyWith, moveSession } from './classes.testkit.ts';
+import { ClassesService } from './classes.service.ts';
+import { passToken, sessionCode, WINDOW_SECONDS } from './classes.tokens.ts';
+
+const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+
+describeEachDatabase('parent-school classes: check-in and attendance', (fixture) => {
+  let app: TestApp;
+  let world: World;
+  let service: ClassesService;
+  let schoolAdmin: TestClient;
+  let teacher: TestClient;
+  let parent: TestClient;
+
+  before(async () => {
+    const { db, database, config } = fixture();
+    world = await buildWorld(db);
+    app = buildTestApp(database, config);
+    service = new ClassesService(db, config);
+    schoolAdmin = await TestClient.signedIn(app, world.users.schoolAdminA.login, world.users.schoolAdminA.password);
+    teacher = await TestClient.signedIn(app, world.users.teacherA.login, world.users.teacherA.password);
+    parent = await TestClient.signedIn(app, world.users.parentA.login, world.users.parentA.password);
+  });
+
+  async function sessionSoon(client = schoolAdmin, organisationId = world.orgs.schoolA.id) {
+    const k = await client.post('/api/classes', { organisationId, mode: 'flexible', title: `签到测试 ${Math.random().toString(36).slice(2, 6)}` });
+    assert.equal(k.status, 201, JSON.stringify(k.body));
+    const s = await client.post(`/api/classes/${k.body.id}/sessions`, { startsAt: inHours(0.5), durationMinutes: 90, capacity: 20 });
+    return s.body.items[0] as { id: string; classId: string };
+  }
+
+  const checkIn = (client: TestClient, key: string, body: unknown) => client.request('POST', '/api/classes/check-in', body, { headers: { 'idempotency-key': key } });
+
+  it('a guardian scans the rotating code; the attendance reaches the points bank as a parent class', async () => {
+    const { db } = fixture();
+    const s = await sessionSoon();
+    const booking = await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyA.family.id, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'ci-book-0001' } });
+    assert.equal(booking.body.status, 'confirmed');
+
+    assert.equal((await parent.get(`/api/classes/sessions/${s.id}/checkin-code`)).body.error, 'out_of_scope', 'guardians do not get the code');
+    const code = await teacher.get(`/api/classes/sessions/${s.id}/checkin-code`);
+    assert.equal(code.status, 200, JSON.stringify(code.body));
+    assert.equal(code.body.windowSeconds, WINDOW_SECONDS);
+    assert.match(code.body.digits, /^\d{6}$/);
+    assert.equal(code.headers.get('cache-control'), 'no-store');
+
+    const done = await checkIn(parent, 'ci-scan-0001', { token: code.body.token });
+    assert.equal(done.status, 201, JSON.stringify(done.body));
+    assert.equal(done.body.method, 'qr_self');
+    assert.equal(done.body.familyId, world.familyA.family.id);
+    const retry = await checkIn(parent, 'ci-scan-0001', { token: code.body.token });
+    assert.deepEqual(retry.body, done.body, 'a retried scan gets the same answer');
+    const again = await checkIn(parent, 'ci-scan-0002', { token: code.body.token });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error, 'class_already_checked_in');
+
+    const event = await db.selectFrom('class_attendance_events').selectAll().where('session_id', '=', s.id).executeTakeFirstOrThrow();
+    assert.equal(event.status, 'delivered', JSON.stringify(event));
+    const points = await db.selectFrom('points_school_events').select(['kind', 'source', 'source_ref', 'school_id']).where('source_ref', '=', `class_session:${s.id}`).executeTakeFirstOrThrow();
+    assert.deepEqual(points, { kind: 'parent_class', source: 'parent_school', source_ref: `class_session:${s.id}`, school_id: world.orgs.schoolA.id });
+    const attendance = await db.selectFrom('points_attendance').select(['guardian_user_id', 'family_id']).execute();
+    assert.ok(attendance.some((a) => a.guardian_user_id === world.users.parentA.id && a.family_id === world.familyA.family.id));
+    assert.equal(await service.checkIn.processAttendanceEvents(), 0, 'nothing left to deliver');
+  });
+
+  it('expired, forged and foreign codes are refused precisely and change nothing; so is a guardian without a booking', async () => {
+    const { db } = fixture();
+    const s = await sessionSoon();
+    const other = await sessionSoon();
+    const fam = await familyWith(db, 1, world.orgs.schoolA.id);
+    await service.book(fam.ctx, s.id, 'ci-bad-book-1', { familyId: fam.family.id, guardianUserIds: [fam.users[0]!.id] });
+    const key = await service.checkIn.key();
+    const count = async () => Number((await db.selectFrom('class_attendance').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+
+    const expired = sessionCode(key, s.id, Date.now() - 3 * WINDOW_SECONDS * 1000).token;
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0001', { token: expired }), { id: 'class_checkin_token_expired' });
+    const good = sessionCode(key, s.id, Date.now()).token;
+    const forged = good.slice(0, -4) + (good.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0002', { token: forged }), { id: 'class_checkin_token_invalid' });
+    const otherKey = sessionCode(Buffer.from('another-server-secret-of-32-bytes!!'), s.id, Date.now()).token;
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0003', { token: otherKey }), { id: 'class_checkin_token_invalid' });
+    const future = sessionCode(key, s.id, Date.now() + 5 * WINDOW_SECONDS * 1000).token;
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0004', { token: future }), { id: 'class_checkin_token_invalid' });
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0005', { token: 'S1.garbage' }), { id: 'class_checkin_token_invalid' });
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0006', { sessionId: s.id, digits: '000000' === sessionCode(key, s.id, Date.now()).digits ? '000001' : '000000' }), { id: 'class_checkin_token_invalid' });
+    await assert.rejects(service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0007', { token: sessionCode(key, other.id, Date.now()).token }), { id: 'class_not_on_roster' });
+    assert.equal(await count(), before, 'refusals write nothing');
+
+    const typed = await service.checkIn.selfCheckIn(fam.ctx, 'ci-bad-0008', { sessionId: s.id, digits: sessionCode(key, s.id, Date.now()).digits });
+    assert.equal(typed.body.method, 'qr_self', 'the 6 digits work as well');
+
+    // Outside the check-in window.
+    await moveSession(db, other.id, 5);
+    assert.equal((await schoolAdmin.get(`/api/classes/sessions/${other.id}/checkin-code`)).body.error, 'class_checkin_closed');
+  });
+
+  it('staff scan a guardian’s pass and sync offline marks mark by mark', async () => {
+    const { db } = fixture();
+    const s = await sessionSoon();
+    const fams = await Promise.all([familyWith(db, 2, world.orgs.schoolA.id), familyWith(db, 1, world.orgs.schoolA.id), familyWith(db, 1)]);
+    for (const [i, f] of fams.entries()) await service.book(f.ctx, s.id, `ci-pass-book-${i}`, { familyId: f.family.id, guardianUserIds: f.users.map((u) => u.id) });
+    const [couple, single, outsider] = fams as [(typeof fams)[0], (typeof fams)[0], (typeof fams)[0]];
+
+    const guardian = await TestClient.signedIn(app, couple.users[0]!.login, couple.users[0]!.password);
+    const pass = await guardian.get(`/api/classes/sessions/${s.id}/pass`);
+    assert.equal(pass.status, 200, JSON.stringify(pass.body));
+    const scan = (token: string, key: string) => teacher.request('POST', `/api/classes/sessions/${s.id}/check-ins/scan`, { token }, { headers: { 'idempotency-key': key } });
+    const scanned = await scan(pass.body.token, 'ci-pass-0001');
+    assert.equal(scanned.status, 201, JSON.stringify(scanned.body));
+    assert.equal(scanned.body.method, 'qr_staff');
+    assert.equal((await scan(pass.body.token, 'ci-pass-0002')).body.error, 'class_already_checked_in');
+    const stale = passToken(await service.checkIn.key(), s.id, couple.users[1]!.id, Date.now() - 120_000).token;
+    assert.equal((await scan(stale, 'ci-pass-0003')).body.error, 'class_checkin_token_expired');
+    assert.equal((await parent.get(`/api/classes/sessions/${s.id}/pass`)).body.error, 'class_not_on_roster');
+
+    const stranger = '6f1d2c4e-8a9b-4c3d-9e8f-1a2b3c4d5e6f';
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    const marks = { marks: [{ guardianUserId: couple.users[0]!.id }, { guardianUserId: couple.users[1]!.id, at: tenMinutesAgo }, { guardianUserId: single.users[0]!.id }, { guardianUserId: stranger }] };
+    const synced = await schoolAdmin.request('POST', `/api/classes/sessions/${s.id}/check-ins`, marks, { headers: { 'idempotency-key': 'ci-marks-0001' } });
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+    assert.deepEqual(synced.body.results.map((r: { status: string }) => r.status), ['already_checked_in', 'checked_in', 'checked_in', 'not_on_roster']);
+    assert.equal(synced.body.results[1].checkedInAt, tenMinutesAgo, 'an offline mark keeps its time');
+    const resent = await schoolAdmin.request('POST', `/api/classes/sessions/${s.id}/check-ins`, marks, { headers: { 'idempotency-key': 'ci-marks-0001' } });
+    assert.deepEqual(resent.body, synced.body, 'a re-sent batch changes nothing and gets the same answer');
+    const badTime = await schoolAdmin.request('POST', `/api/classes/sessions/${s.id}/check-ins`, { marks: [{ guardianUserId: outsider.users[0]!.id, at: '2020-01-01T00:00:00Z' }] }, { headers: { 'idempotency-key': 'ci-marks-0002' } });
+    assert.equal(badTime.body.issues[0].path, 'marks.0.at');
+    assert.equal((await parent.request('POST', `/api/classes/sessions/${s.id}/check-ins`, marks, { headers: { 'idempotency-key': 'ci-marks-0003' } })).body.error, 'out_of_scope');
+
+    const roster = await teacher.get(`/api/classes/sessions/${s.id}/roster`);
+    assert.equal(roster.status, 200);
+    const checked = roster.body.entries.flatMap((e: { guardians: { checkedInAt: string | null }[] }) => e.guardians).filter((g: { checkedInAt: string | null }) => g.checkedInAt).length;
+    assert.equal(checked, 3);
+    const audit = await db.selectFrom('audit_events').select('action').where('action', '=', 'classes.roster_read').execute();
+    assert.ok(audit.length >= 1, 'roster reads are audited');
+
+    // The outsider's family has no child at the school: attendance is kept, the points bank says not eligible.
+    await schoolAdmin.request('POST', `/api/classes/sessions/${s.id}/check-ins`, { marks: [{ guardianUserId: outsider.users[0]!.id }] }, { headers: { 'idempotency-key': 'ci-marks-0004' } });
+    const events = await db.selectFrom('class_attendance_events').select(['guardian_user_id', 'status', 'last_error']).where('session_id', '=', s.id).execute();
+    const byGuardian = new Map(events.map((e) => [e.guardian_user_id, e]));
+    assert.equal(byGuardian.get(couple.users[0]!.id)!.status, 'delivered');
+    assert.equal(byGuardian.get(outsider.users[0]!.id)!.status, 'not_eligible');
+    assert.equal(byGuardian.get(outsider.users[0]!.id)!.last_error, 'points_not_family_guardian');
+  });
+
+  it('attendance at a community parent school is kept as an event for the points bank to pick up later', async () => {
+    const { db } = fixture();
+    const community = await TestClient.signedIn(app, world.users.communityAdmin1.login, world.users.communityAdmin1.password);
+    const s = await sessionSoon(community, world.orgs.parentSchoolA.id);
+    const fam = await familyWith(db, 1);
+    await service.book(fam.ctx, s.id, 'ci-cps-book-1', { familyId: fam.family.id, guardianUserIds: [fam.users[0]!.id] });
+    const marked = await community.request('POST', `/api/classes/sessions/${s.id}/check-ins`, { marks: [{ guardianUserId: fam.users[0]!.id }] }, { headers: { 'idempotency-key': 'ci-cps-0001' } });
+    assert.equal(marked.body.results[0].status, 'checked_in');
+    const event = await db.selectFrom('class_attendance_events').select(['status', 'organisation_kind', 'family_id']).where('session_id', '=', s.id).executeTakeFirstOrThrow();
+    assert.deepEqual(event, { status: 'held', organisation_kind: 'community_parent_school', family_id: fam.family.id });
+  });
+});
