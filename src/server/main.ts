@@ -19,6 +19,8 @@ console.log(
 );
 const services = createServices(database, config, { reachEngine });
 const app = createApp({ services, config });
+// Class reminders and attendance hand-over run in every instance; the queues are shared (SKIP LOCKED).
+const stopClassWorkers = services.classes.startWorkers();
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://localhost:${info.port}`;
@@ -41,6 +43,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping …`);
+  stopClassWorkers();
   server.close();
   await database.close();
   process.exit(0);

@@ -634,6 +634,38 @@ export class ClassesService {
     };
   }
 
+  // ---- background work ------------------------------------------------------------------------------------------------
+
+  /**
+   * Starts the in-process poller: due reminders, attendance events for the points bank, and (hourly) idempotency
+   * answers older than a week. Every instance may run it: the queues are shared through SKIP LOCKED. Interval from
+   * COEDU_CLASSES_POLL_SECONDS (default 15; 0 turns it off). Returns a stop function.
+   */
+  startWorkers(intervalMs = Number(process.env.COEDU_CLASSES_POLL_SECONDS ?? 15) * 1000): () => void {
+    if (!(intervalMs > 0)) return () => undefined;
+    let running = false;
+    let lastCleanup = 0;
+    const tick = async () => {
+      if (running) return;
+      running = true;
+      try {
+        while ((await this.processDueReminders()) > 0);
+        while ((await this.checkIn.processAttendanceEvents()) > 0);
+        if (Date.now() - lastCleanup > 3600_000) {
+          lastCleanup = Date.now();
+          await repo.deleteOldAnswers(this.db, 7);
+        }
+      } catch (error) {
+        console.error('classes worker:', error instanceof Error ? error.message : error);
+      } finally {
+        running = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   // ---- notifications and reminders ------------------------------------------------------------------------------------
 
   async notifications(ctx: RequestContext, limit: number) {
