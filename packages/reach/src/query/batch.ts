@@ -78,7 +78,11 @@ export function flattenSeeds(g: WalkGraph, origins: Origin[], reverse: boolean, 
   return { seedOffsets, seedNodes: Float64Array.from(nodes), seedCosts: Float64Array.from(costs), unsnapped };
 }
 
-/** Growable (node, seconds) output. */
+/**
+ * Growable (node, seconds) output. Pooled (`acquireSink` / `releaseSink`): a batch fills a sink that
+ * keeps its capacity between batches, and only the exact-size result arrays are allocated — large
+ * short-lived typed arrays are what makes V8 collect garbage.
+ */
 export class CatchmentSink {
   nodes: Uint32Array;
   seconds: Float64Array;
@@ -98,6 +102,20 @@ export class CatchmentSink {
     this.nodes = a;
     this.seconds = b;
   }
+}
+
+const sinks: CatchmentSink[] = [];
+
+/** A pooled, empty sink. */
+export function acquireSink(): CatchmentSink {
+  const s = sinks.pop() ?? new CatchmentSink();
+  s.length = 0;
+  return s;
+}
+
+/** Returns a sink to the pool (at most 4 are kept; a very large one is dropped). */
+export function releaseSink(s: CatchmentSink): void {
+  if (sinks.length < 4 && s.nodes.length <= 1 << 24) sinks.push(s);
 }
 
 /** Runs origins `from .. to-1` sequentially into `sink`; returns per-origin lengths and relaxations. */
@@ -149,12 +167,16 @@ export function venueCatchments(g: WalkGraph, origins: Origin[], opts: VenueCatc
   const { cutoff, direction, reverse, adj } = catchmentSetup(g, opts);
   const seeds = flattenSeeds(g, origins, reverse, opts.snapMaxM);
   const lengths = new Uint32Array(origins.length);
-  const sink = new CatchmentSink();
-  const relaxations = runOrigins(g.nodeCount, adj, seeds, cutoff, 0, origins.length, sink, lengths);
-  return {
-    method: 'network', cutoffSeconds: cutoff, direction, offsets: offsetsFrom(lengths),
-    nodes: sink.nodes.slice(0, sink.length), seconds: sink.seconds.slice(0, sink.length), unsnapped: seeds.unsnapped, relaxations, threads: 1,
-  };
+  const sink = acquireSink();
+  try {
+    const relaxations = runOrigins(g.nodeCount, adj, seeds, cutoff, 0, origins.length, sink, lengths);
+    return {
+      method: 'network', cutoffSeconds: cutoff, direction, offsets: offsetsFrom(lengths),
+      nodes: sink.nodes.slice(0, sink.length), seconds: sink.seconds.slice(0, sink.length), unsnapped: seeds.unsnapped, relaxations, threads: 1,
+    };
+  } finally {
+    releaseSink(sink);
+  }
 }
 
 /** The catchment of origin i as views (nodes in discovery order, seconds). */

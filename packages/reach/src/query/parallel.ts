@@ -21,8 +21,8 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { WalkGraph } from '../graph/types.ts';
 import {
-  type FlatSeeds, type VenueCatchments, type VenueCatchmentsOptions, CatchmentSink, catchmentSetup, flattenSeeds, offsetsFrom,
-  runOrigins,
+  type CatchmentSink, type FlatSeeds, type VenueCatchments, type VenueCatchmentsOptions, acquireSink, catchmentSetup, flattenSeeds,
+  offsetsFrom, releaseSink, runOrigins,
 } from './batch.ts';
 import type { Adjacency } from './dijkstra.ts';
 import { withSearch } from './dijkstra.ts';
@@ -306,7 +306,19 @@ export class ReachPool {
     const lengths = new Uint32Array(k);
     const where = new Int32Array(k); // −1: in the main sink; w ≥ 0: worker w's region
     const starts = new Uint32Array(k);
-    const sink = new CatchmentSink();
+    const sink = acquireSink();
+    try {
+      return this.batch(origins, seeds, k, lengths, where, starts, sink, cutoff, direction, reverse, adj);
+    } finally {
+      releaseSink(sink);
+    }
+  }
+
+  private batch(
+    origins: Origin[], seeds: FlatSeeds, k: number, lengths: Uint32Array, where: Int32Array, starts: Uint32Array, sink: CatchmentSink,
+    cutoff: number, direction: 'from-venue' | 'to-venue', reverse: boolean, adj: Adjacency,
+  ): VenueCatchments {
+    const g = this.graph;
     let relaxations = 0;
     const parallel = this.workers.length > 0 && this.broken === null && k > 1;
     let used = 1;
