@@ -16,6 +16,7 @@ import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import { registerClassesRoutes } from './modules/classes/classes.routes.ts';
 import { registerDirectoryRoutes } from './modules/directory/directory.routes.ts';
 import { registerHsdsRoutes } from './modules/directory/hsds.routes.ts';
+import { registerSearchRoutes } from './modules/directory/search.routes.ts';
 import { tooLargeMessage } from './modules/directory/directory.import.ts';
 import { registerImportRoutes } from './modules/directory/import.routes.ts';
 import { registerFamilyRoutes } from './modules/families/families.routes.ts';
@@ -83,6 +84,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerAuditRoutes(app);
   registerReachRoutes(app);
   registerPointsRoutes(app);
+  registerSearchRoutes(app);
   registerDirectoryRoutes(app);
   registerHsdsRoutes(app);
   registerImportRoutes(app);

@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { reindexStale } from './modules/directory/directory.search.ts';
 import { seedYuzhongDirectory } from './seed/yuzhong-directory.ts';
 import { seedYuzhongDemo } from './seed/yuzhong-demo.ts';
 import { seedYuzhongRoutes } from './seed/yuzhong-routes.ts';
@@ -16,6 +17,8 @@ export async function openDatabase(config: Config, log: (line: string) => void =
       if (await seedYuzhongDirectory(database.db)) log('Yuzhong directory demo seeded (bases, cultural spaces, practice bases, offers)');
       if (await seedYuzhongRoutes(database.db)) log('Yuzhong study-tour routes seeded');
     }
+    // Search rows are built in JavaScript (word segmentation, pinyin): index what is missing or outdated.
+    await reindexStale(database.db, log);
     return database;
   } catch (error) {
     await database.close();

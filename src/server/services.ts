@@ -5,6 +5,7 @@ import { AuthService } from './modules/auth/auth.service.ts';
 import { ClassesService } from './modules/classes/classes.service.ts';
 import { DirectoryImportService } from './modules/directory/directory.import.ts';
 import { DirectoryService, HsdsService } from './modules/directory/directory.service.ts';
+import { SearchService } from './modules/directory/directory.search.ts';
 import { FamiliesService } from './modules/families/families.service.ts';
 import { HealthService } from './modules/health/health.service.ts';
 import { HomeService } from './modules/home/home.service.ts';
@@ -25,6 +26,7 @@ export function createServices(database: Database, config: Config, options: { re
     audit: new AuditService(db),
     directory,
     hsds: new HsdsService(db, directory),
+    search: new SearchService(db, directory, reach.engine),
     directoryImport: new DirectoryImportService(db, config.importMaxBytes),
     auth: new AuthService(db, config),
     classes: new ClassesService(db, config),

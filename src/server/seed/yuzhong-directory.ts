@@ -3,6 +3,7 @@ import type { DB, OrgKind } from '../db/types.ts';
 import type { OpeningHours, ServiceSchedule, ServiceType } from '../modules/directory/directory.tables.ts';
 import { pointInRing, type Ring } from '../lib/geo.ts';
 import { seededRandom } from './registry-import.ts';
+import { reindexStale } from '../modules/directory/directory.search.ts';
 
 const SEED_KEY = 'seed:yuzhong-directory';
 
@@ -212,6 +213,7 @@ export async function seedYuzhongDirectory(db: Kysely<DB>): Promise<boolean> {
     }
     await trx.insertInto('app_meta').values({ key: SEED_KEY, value: JSON.stringify({ version: 1, at: new Date().toISOString() }) }).execute();
   });
+  await reindexStale(db);
   return true;
 }
 

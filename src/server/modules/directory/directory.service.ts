@@ -5,6 +5,7 @@ import { toWgs84 } from '../../lib/geo.ts';
 import { canManageOrganisation, isDistrictStaff, requireAdult, type Actor, type RequestContext } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import * as repo from './directory.repository.ts';
+import { indexServices, indexServicesAtLocation, indexServicesOfOrganisation, indexServicesWithTerm } from './directory.search.ts';
 import type { LinkType, OpeningHours, ServiceSchedule, ServiceStatus, ServiceType, Audience } from './directory.tables.ts';
 
 export interface ServiceInput {
@@ -80,6 +81,7 @@ export class DirectoryService {
     return this.db.transaction().execute(async (trx) => {
       const term = await repo.updateTerm(trx, id, input);
       if (!term) throw new AppError('not_found', 'No such taxonomy term.');
+      if (input.name !== undefined) await indexServicesWithTerm(trx, id);
       const versions = await trx.selectFrom('directory_changes').select((eb) => eb.fn.max('version').as('v')).where('entity_id', '=', id).executeTakeFirst();
       await repo.insertChange(trx, { entityType: 'taxonomy_term', entityId: id, version: Number(versions?.v ?? 0) + 1, change: 'update', changedBy: actor.userId, changes: input, snapshot: term as never });
       await recordAudit(trx, ctx, { action: 'directory.term_update', resourceType: 'taxonomy_term', resourceId: id, detail: { changes: input } });
@@ -109,6 +111,7 @@ export class DirectoryService {
       const { categories, locationIds, ...fields } = input;
       const id = await repo.insertService(trx, fields);
       await this.applyLinks(trx, id, input.organisationId, categories, locationIds);
+      await indexServices(trx, [id]);
       const aggregate = await this.loadService(trx, id);
       await repo.insertChange(trx, { entityType: 'service', entityId: id, version: 1, change: 'create', changedBy: actor.userId, changes: input as never, snapshot: snapshotOf(aggregate) });
       await recordAudit(trx, ctx, { action: 'directory.service_create', resourceType: 'service', resourceId: id, detail: { organisationId: input.organisationId } });
@@ -130,6 +133,7 @@ export class DirectoryService {
       const { categories, locationIds, ...fields } = input;
       await repo.updateService(trx, id, fields);
       await this.applyLinks(trx, id, existing.organisation_id, categories, locationIds);
+      await indexServices(trx, [id]);
       const aggregate = await this.loadService(trx, id);
       await repo.insertChange(trx, { entityType: 'service', entityId: id, version: aggregate.service.version, change: 'update', changedBy: actor.userId, changes: input as never, snapshot: snapshotOf(aggregate) });
       await recordAudit(trx, ctx, { action: 'directory.service_update', resourceType: 'service', resourceId: id, detail: { fields: Object.keys(input), version: aggregate.service.version } });
@@ -164,6 +168,7 @@ export class DirectoryService {
       await this.assertManages(trx, actor, existing.organisation_id);
       await this.assertDivision(trx, input.divisionCode);
       await repo.updateLocation(trx, id, locationWrite(input));
+      await indexServicesAtLocation(trx, id);
       const row = (await repo.findLocation(trx, id))!;
       await repo.insertChange(trx, { entityType: 'location', entityId: id, version: row.version, change: 'update', changedBy: actor.userId, changes: input as never, snapshot: row as never });
       await recordAudit(trx, ctx, { action: 'directory.location_update', resourceType: 'location', resourceId: id, detail: { fields: Object.keys(input), version: row.version } });
@@ -199,6 +204,7 @@ export class DirectoryService {
         await repo.setTerms(trx, 'organization', organisationId, 'provider_kind', ids);
       }
       await trx.updateTable('organisations').set((eb) => ({ version: eb('version', '+', 1), updated_at: new Date() })).where('id', '=', organisationId).execute();
+      await indexServicesOfOrganisation(trx, organisationId);
       await recordAudit(trx, ctx, { action: 'organisation.update', resourceType: 'organisation', resourceId: organisationId, detail: { classification: input } });
     });
     return this.classification(organisationId);

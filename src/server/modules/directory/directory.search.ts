@@ -1,0 +1,878 @@
+/**
+ * Directory search: Chinese full-text search over services with pinyin tolerance, filters, "within N walking
+ * minutes", ranking, paging and highlights.
+ *
+ * Text analysis happens here, in JavaScript (jieba word segmentation, pinyin-pro); PostgreSQL only stores the
+ * resulting lexemes (`service_search.search_tokens`) and matches them through two tsvectors built with the built-in
+ * `simple` configuration — identical on PGlite and PostgreSQL, no extension. The rules (what is tolerated and what
+ * is not) are written next to the code that applies them; numbers are in docs/BENCHMARKS.md#directory-search.
+ */
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict';
+import { pinyin } from 'pinyin-pro';
+import { haversineM, reach, secondsToSnap, trySnap, type Snap } from '@coedu/reach';
+import { sql, type ColumnType, type Kysely, type RawBuilder } from 'kysely';
+import type { Crs, DB, OrgKind } from '../../db/types.ts';
+import { AppError } from '../../errors.ts';
+import { toWgs84 } from '../../lib/geo.ts';
+import { requireAdult, type RequestContext } from '../access/actor.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { ReachEngine } from '../reach/reach.engine.ts';
+import * as repo from './directory.repository.ts';
+import type { ServiceAggregate } from './directory.service.ts';
+import type { OpeningHours, ServiceSchedule, ServiceType } from './directory.tables.ts';
+
+// =================================================================================================================
+// Text analysis
+// =================================================================================================================
+
+let jiebaInstance: Jieba | null = null;
+
+/** The segmenter, loaded once per process (≈ 0.1 s for the bundled dictionary). */
+function jieba(): Jieba {
+  jiebaInstance ??= Jieba.withDict(dict);
+  return jiebaInstance;
+}
+
+/** NFKC (full-width letters and digits become ASCII, ① becomes 1) and lower case. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+const HAN = /\p{Script=Han}/u;
+/** Runs of Han characters, of ASCII letters/digits, or of other letters: the only characters a lexeme may hold. */
+const RUNS = /\p{Script=Han}+|[a-z0-9]+|[^\P{L}\p{Script=Han}a-z]+/gu;
+
+function runsOf(word: string): string[] {
+  return word.match(RUNS) ?? [];
+}
+
+const isHan = (token: string) => HAN.test(token);
+const isAscii = (token: string) => /^[a-z0-9]+$/.test(token);
+
+/**
+ * Index-side segmentation: jieba's search mode without HMM (every dictionary word and the dictionary words inside
+ * longer ones; unknown words fall apart into single characters, the same way wherever they occur), then split into
+ * runs of Han / ASCII letters and digits / other letters. Punctuation and symbols are dropped.
+ */
+export function indexTokens(text: string | null | undefined): string[] {
+  if (!text) return [];
+  return jieba().cutForSearch(normalizeText(text), false).flatMap(runsOf);
+}
+
+/** Query-side segmentation: jieba's precise mode (the index holds both the long words and the words inside them). */
+function queryTokens(text: string): string[] {
+  return jieba().cut(text, false).flatMap(runsOf);
+}
+
+/** Per code point of `text` (already normalised): toneless pinyin (ü as v) of Han characters, ASCII letters and digits as themselves, '' otherwise. */
+export function syllables(text: string): string[] {
+  const chars = Array.from(text);
+  if (chars.length === 0) return [];
+  const all = pinyin(text, { type: 'all', toneType: 'none', v: true });
+  const aligned = all.length === chars.length;
+  return chars.map((char, i) => {
+    if (HAN.test(char)) {
+      const py = aligned ? all[i]!.pinyin : pinyin(char, { toneType: 'none', v: true });
+      return /^[a-z]+$/.test(py) ? py : '';
+    }
+    return /^[a-z0-9]$/.test(char) ? char : '';
+  });
+}
+
+const MAX_FULL_PINYIN = 48;
+const MAX_INITIALS = 16;
+
+/**
+ * Pinyin lexemes of a name: from the start of each word (jieba's precise mode), the full pinyin of the rest of the
+ * name run together, and its initials. 枇杷山书院 (枇杷/山/书院) gives pipashanshuyuan, shanshuyuan, shuyuan, ppssy,
+ * ssy, sy. A prefix query (`pipashan:*`, `ppssy:*`) then finds the name from any word on.
+ */
+export function pinyinLexemes(name: string | null | undefined): string[] {
+  if (!name) return [];
+  const text = normalizeText(name);
+  const py = syllables(text);
+  const chars = Array.from(text);
+  const starts: number[] = [];
+  let offset = 0;
+  for (const word of jieba().cut(text, false)) {
+    starts.push(offset);
+    offset += Array.from(word).length;
+  }
+  const lexemes = new Set<string>();
+  for (const start of starts) {
+    if (!py[start]) continue;
+    // A suffix stops at a character without pinyin (punctuation, other scripts): the words after it start their own.
+    let full = '';
+    let initials = '';
+    let han = false;
+    for (let i = start; i < chars.length && py[i]; i++) {
+      full += py[i];
+      initials += py[i]![0];
+      han ||= HAN.test(chars[i]!);
+    }
+    if (!han) continue; // letters and digits only: already a text lexeme
+    if (full.length >= 2) lexemes.add(full.slice(0, MAX_FULL_PINYIN));
+    if (initials.length >= 2) lexemes.add(initials.slice(0, MAX_INITIALS));
+  }
+  return [...lexemes];
+}
+
+/** Compact pinyin of a query part: Han characters as toneless pinyin, ASCII letters and digits kept, the rest dropped. */
+function compactPinyin(part: string): string {
+  return syllables(part).join('');
+}
+
+const quoteLexeme = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+const MAX_QUERY_TOKENS = 16;
+
+/** What a query means to the index. */
+export interface AnalysedQuery {
+  /** tsquery text (input syntax, lexemes quoted), or null when the text has no letters or digits. */
+  tsquery: string | null;
+  /** Text terms (words, and runs of single characters as one phrase) used for highlighting. */
+  terms: string[];
+  /** Pinyin forms the query may match names by (full pinyin or initials, as prefixes). */
+  pinyin: string[];
+  /** The lexemes as segmented, for display. */
+  tokens: string[];
+}
+
+/**
+ * Turns a typed query into a tsquery:
+ * - segmented like the index (jieba precise mode, no HMM); all words must match (AND);
+ * - consecutive single Han characters (words jieba does not know) must be adjacent: `'文' <-> '创'`;
+ * - ASCII words of two or more letters match as prefixes (`shufa:*`): English words, and pinyin typed as it sounds;
+ * - the last word is a prefix too when it is a single Han character (typing in progress);
+ * - and when the query holds Han characters, the alternative of its pinyin: each space-separated part as compact
+ *   toneless pinyin, as a prefix, against the names' pinyin lexemes — so a homophone typo (琵琶山书院) still finds
+ *   枇杷山书院. Text matches rank above pinyin-only ones (weights A/B vs D).
+ */
+export function analyseQuery(text: string): AnalysedQuery {
+  const parts = normalizeText(text).split(/\s+/).filter(Boolean);
+  type Item = { lexemes: string[]; prefixLast: boolean };
+  const items: Item[] = [];
+  const tokens: string[] = [];
+  const pinyinParts: string[] = [];
+  let hasHan = false;
+  for (const part of parts) {
+    const partTokens = queryTokens(part);
+    if (partTokens.length === 0) continue;
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0) items.push({ lexemes: run, prefixLast: false });
+      run = [];
+    };
+    for (const token of partTokens) {
+      if (tokens.length >= MAX_QUERY_TOKENS) break;
+      tokens.push(token);
+      if (isHan(token)) hasHan = true;
+      if (isHan(token) && Array.from(token).length === 1) {
+        run.push(token);
+        continue;
+      }
+      flush();
+      items.push({ lexemes: [token], prefixLast: isAscii(token) && token.length >= 2 });
+    }
+    flush();
+    const compact = compactPinyin(part);
+    if (compact.length >= 2) pinyinParts.push(compact);
+  }
+  if (items.length === 0) return { tsquery: null, terms: [], pinyin: [], tokens: [] };
+  const last = items.at(-1)!;
+  const lastLexeme = last.lexemes.at(-1)!;
+  if (isHan(lastLexeme) && Array.from(lastLexeme).length === 1) last.prefixLast = true;
+  const itemText = (item: Item) =>
+    item.lexemes.map((lexeme, i) => quoteLexeme(lexeme) + (item.prefixLast && i === item.lexemes.length - 1 ? ':*' : '')).join(' <-> ');
+  const textQuery = items.map((item) => (item.lexemes.length > 1 ? `(${itemText(item)})` : itemText(item))).join(' & ');
+  const terms = items.map((item) => item.lexemes.join(''));
+  if (!hasHan || pinyinParts.length === 0) return { tsquery: textQuery, terms, pinyin: items.filter((i) => i.prefixLast && isAscii(i.lexemes[0]!)).map((i) => i.lexemes[0]!), tokens };
+  const pinyinQuery = pinyinParts.map((p) => `${quoteLexeme(p)}:*`).join(' & ');
+  return { tsquery: `(${textQuery}) | (${pinyinQuery})`, terms, pinyin: pinyinParts, tokens };
+}
+
+// ---- highlighting -------------------------------------------------------------------------------------------------
+
+/** A matched span as JavaScript string indices (UTF-16 code units) into the text it belongs to: [start, end). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** The normalised text with, for each of its code points, the UTF-16 range of the original code point it came from. */
+function normalisedWithMap(original: string) {
+  const chars: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  let offset = 0;
+  for (const cp of original) {
+    for (const n of Array.from(normalizeText(cp))) {
+      chars.push(n);
+      from.push(offset);
+      to.push(offset + cp.length);
+    }
+    offset += cp.length;
+  }
+  return { chars, from, to };
+}
+
+function mergeSpans(spans: Span[]): Span[] {
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: Span[] = [];
+  for (const span of sorted) {
+    const last = merged.at(-1);
+    if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
+}
+
+/** Spans (in code-point indices of the normalised text) where a term occurs. */
+function termSpans(chars: string[], terms: string[]): [number, number][] {
+  const found: [number, number][] = [];
+  for (const term of terms) {
+    const needle = Array.from(term);
+    if (needle.length === 0) continue;
+    for (let i = 0; i + needle.length <= chars.length; i++) {
+      let ok = true;
+      for (let k = 0; k < needle.length && ok; k++) ok = chars[i + k] === needle[k];
+      if (ok) found.push([i, i + needle.length]);
+    }
+  }
+  return found;
+}
+
+/** Spans whose pinyin (full or initials) starts with one of the targets; a target may end inside a syllable. */
+function pinyinSpans(chars: string[], targets: string[]): [number, number][] {
+  if (targets.length === 0) return [];
+  const py = syllables(chars.join(''));
+  if (py.length !== chars.length) return [];
+  const found: [number, number][] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (!py[i] || !HAN.test(chars[i]!)) continue;
+    for (const target of targets) {
+      let full = '';
+      let initials = '';
+      for (let j = i; j < chars.length && py[j]; j++) {
+        full += py[j];
+        initials += py[j]![0];
+        const fullDone = full.length >= target.length;
+        const initialsDone = initials.length >= target.length;
+        if ((fullDone && full.startsWith(target)) || (initialsDone && initials.startsWith(target))) {
+          found.push([i, j + 1]);
+          break;
+        }
+        if ((fullDone || !target.startsWith(full)) && (initialsDone || !target.startsWith(initials))) break;
+      }
+    }
+  }
+  return found;
+}
+
+function toOriginal(map: ReturnType<typeof normalisedWithMap>, spans: [number, number][]): Span[] {
+  return mergeSpans(spans.map(([a, b]) => ({ start: map.from[a]!, end: map.to[b - 1]! })));
+}
+
+/** Matched spans in a name: text terms, and pinyin matches of Han characters. */
+export function highlightName(name: string, query: AnalysedQuery): Span[] {
+  const map = normalisedWithMap(name);
+  return toOriginal(map, [...termSpans(map.chars, query.terms), ...pinyinSpans(map.chars, query.pinyin)]);
+}
+
+const SNIPPET_CHARS = 80;
+const SNIPPET_LEAD = 16;
+
+/** A window of the description around its first match (or its start), with the matches in it. */
+export function descriptionSnippet(description: string | null, query: AnalysedQuery | null): { text: string; spans: Span[] } | null {
+  if (!description) return null;
+  const text = description.replace(/\s+/g, ' ').trim();
+  if (!text) return null;
+  const map = normalisedWithMap(text);
+  const found = query ? termSpans(map.chars, query.terms) : [];
+  const spans = toOriginal(map, found);
+  const first = spans[0]?.start ?? 0;
+  let start = Math.max(0, first - SNIPPET_LEAD);
+  if (start > 0 && /[\uDC00-\uDFFF]/.test(text[start]!)) start--;
+  let end = Math.min(text.length, start + SNIPPET_CHARS);
+  if (end < text.length && /[\uDC00-\uDFFF]/.test(text[end]!)) end++;
+  const lead = start > 0 ? '…' : '';
+  const tail = end < text.length ? '…' : '';
+  const shift = lead.length - start;
+  return {
+    text: lead + text.slice(start, end) + tail,
+    spans: spans.filter((s) => s.start >= start && s.end <= end).map((s) => ({ start: s.start + shift, end: s.end + shift })),
+  };
+}
+
+// =================================================================================================================
+// Index
+// =================================================================================================================
+
+/** Bump when the analysis changes: rows written by an older indexer are rewritten at the next boot. */
+export const INDEXER_VERSION = 1;
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface ServiceSearchTable {
+  service_id: string;
+  indexer_version: number;
+  service_version: number;
+  organisation_id: string;
+  organisation_version: number;
+  active: boolean;
+  service_type: string;
+  organisation_kind: string;
+  provider_kind: string | null;
+  categories: string[];
+  division_codes: string[];
+  min_age: number | null;
+  max_age: number | null;
+  is_free: boolean;
+  weekdays: number;
+  points: number[];
+  bbox: ColumnType<string | null, RawBuilder<unknown> | null, RawBuilder<unknown> | null>;
+  updated_at: Timestamp;
+  search_tokens: string;
+  title_vector: ColumnType<string, never, never>;
+  search_vector: ColumnType<string, never, never>;
+  indexed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** The search module's tables, added to the schema type where they are used (`db.withTables<SearchTables>()`). */
+export type SearchTables = {
+  service_search: ServiceSearchTable;
+};
+
+const withSearch = (db: Kysely<DB>) => db.withTables<SearchTables>();
+
+const SERVICE_TYPE_LABELS: Record<ServiceType, string> = {
+  visit: '参观',
+  course: '课程',
+  activity: '活动',
+  consultation: '咨询',
+  care: '托管 看护',
+  study_tour: '研学',
+  volunteering: '志愿服务',
+};
+
+const WEEKDAY_CODES = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
+
+const INDEX_BATCH = 500;
+
+/**
+ * (Re)builds the search rows of the given services, in the caller's transaction when given one. Used by every
+ * directory write, by the boot-time catch-up and by the seed. Services that no longer exist are skipped (their row
+ * went with them: `on delete cascade`).
+ */
+export async function indexServices(db: Kysely<DB>, serviceIds: string[]): Promise<number> {
+  let written = 0;
+  const ids = [...new Set(serviceIds)];
+  for (let i = 0; i < ids.length; i += INDEX_BATCH) written += await indexBatch(db, ids.slice(i, i + INDEX_BATCH));
+  return written;
+}
+
+async function indexBatch(db: Kysely<DB>, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const services = await db
+    .selectFrom('services as s')
+    .innerJoin('organisations as o', 'o.id', 's.organisation_id')
+    .select([
+      's.id', 's.version', 's.name', 's.alternate_name', 's.description', 's.fees_description', 's.service_type', 's.status', 's.min_age', 's.max_age', 's.is_free',
+      's.schedules', 's.updated_at', 'o.id as organisation_id', 'o.version as organisation_version', 'o.name as organisation_name', 'o.kind as organisation_kind',
+      'o.division_code', 'o.lon', 'o.lat',
+    ])
+    .where('s.id', 'in', ids)
+    .execute();
+  if (services.length === 0) return 0;
+  const orgIds = [...new Set(services.map((s) => s.organisation_id))];
+  const divisionCodes = [...new Set(services.map((s) => s.division_code).filter((c): c is string => Boolean(c)))];
+  const [serviceTerms, orgTerms, locations, ancestry] = await Promise.all([
+    repo.termsOf(db, 'service', ids),
+    repo.termsOf(db, 'organization', orgIds),
+    repo.locationsOfServices(db, ids),
+    divisionCodes.length === 0
+      ? Promise.resolve([] as { start: string; code: string }[])
+      : sql<{ start: string; code: string }>`
+          with recursive up (code, parent_code, start) as (
+            select code, parent_code, code from divisions where code in (${sql.join(divisionCodes)})
+            union all
+            select d.code, d.parent_code, up.start from divisions d join up on d.code = up.parent_code
+          )
+          select start, code from up`
+          .execute(db)
+          .then((r) => r.rows),
+  ]);
+  const rows = services.map((s) => {
+    const own = serviceTerms.filter((t) => t.link_id === s.id);
+    const ofOrg = orgTerms.filter((t) => t.link_id === s.organisation_id);
+    const categories = [...own, ...ofOrg].filter((t) => t.taxonomy_id === 'base_category');
+    const providerKind = ofOrg.find((t) => t.taxonomy_id === 'provider_kind') ?? null;
+    const places = locations.filter((l) => l.service_id === s.id);
+    const schedules = (s.schedules ?? []) as ServiceSchedule[];
+
+    let weekdays = 0;
+    for (const place of places) for (const h of (place.opening_hours ?? []) as OpeningHours[]) weekdays |= 1 << (h.weekday - 1);
+    for (const schedule of schedules) for (const day of schedule.byday?.split(',') ?? []) if (WEEKDAY_CODES.includes(day)) weekdays |= 1 << WEEKDAY_CODES.indexOf(day);
+
+    const points: number[] = [];
+    for (const place of places) if (place.lon !== null && place.lat !== null) points.push(place.lon, place.lat);
+    if (points.length === 0 && s.lon !== null && s.lat !== null) points.push(s.lon, s.lat);
+    let bbox: RawBuilder<unknown> | null = null;
+    if (points.length > 0) {
+      const lons = points.filter((_, i) => i % 2 === 0);
+      const lats = points.filter((_, i) => i % 2 === 1);
+      bbox = sql`box(point(${Math.min(...lons)}, ${Math.min(...lats)}), point(${Math.max(...lons)}, ${Math.max(...lats)}))`;
+    }
+
+    const groupA = [...indexTokens(s.name), ...indexTokens(s.alternate_name)];
+    const groupB = [
+      ...indexTokens(s.organisation_name),
+      ...[...new Set(categories.map((c) => c.name))].flatMap(indexTokens),
+      ...(providerKind ? indexTokens(providerKind.name) : []),
+      ...indexTokens(SERVICE_TYPE_LABELS[s.service_type]),
+    ];
+    const groupC = [
+      ...indexTokens(s.description),
+      ...indexTokens(s.fees_description),
+      ...schedules.flatMap((schedule) => indexTokens(schedule.description)),
+      ...places.flatMap((place) => [...indexTokens(place.name), ...indexTokens(place.address)]),
+    ];
+    const groupD = [...new Set([...pinyinLexemes(s.name), ...pinyinLexemes(s.alternate_name), ...pinyinLexemes(s.organisation_name)])];
+
+    return {
+      service_id: s.id,
+      indexer_version: INDEXER_VERSION,
+      service_version: s.version,
+      organisation_id: s.organisation_id,
+      organisation_version: s.organisation_version,
+      active: s.status === 'active',
+      service_type: s.service_type,
+      organisation_kind: s.organisation_kind,
+      provider_kind: providerKind?.code ?? null,
+      categories: [...new Set(categories.map((c) => c.code))],
+      division_codes: s.division_code ? [...new Set(ancestry.filter((a) => a.start === s.division_code).map((a) => a.code))] : [],
+      min_age: s.min_age,
+      max_age: s.max_age,
+      is_free: s.is_free,
+      weekdays,
+      points,
+      bbox,
+      updated_at: s.updated_at,
+      search_tokens: [groupA, groupB, groupC, groupD].map((group) => group.join(' ')).join('|'),
+      indexed_at: new Date(),
+    };
+  });
+  await withSearch(db)
+    .insertInto('service_search')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('service_id').doUpdateSet((eb) => ({
+        indexer_version: eb.ref('excluded.indexer_version'),
+        service_version: eb.ref('excluded.service_version'),
+        organisation_id: eb.ref('excluded.organisation_id'),
+        organisation_version: eb.ref('excluded.organisation_version'),
+        active: eb.ref('excluded.active'),
+        service_type: eb.ref('excluded.service_type'),
+        organisation_kind: eb.ref('excluded.organisation_kind'),
+        provider_kind: eb.ref('excluded.provider_kind'),
+        categories: eb.ref('excluded.categories'),
+        division_codes: eb.ref('excluded.division_codes'),
+        min_age: eb.ref('excluded.min_age'),
+        max_age: eb.ref('excluded.max_age'),
+        is_free: eb.ref('excluded.is_free'),
+        weekdays: eb.ref('excluded.weekdays'),
+        points: eb.ref('excluded.points'),
+        bbox: eb.ref('excluded.bbox'),
+        updated_at: eb.ref('excluded.updated_at'),
+        search_tokens: eb.ref('excluded.search_tokens'),
+        indexed_at: eb.ref('excluded.indexed_at'),
+      })),
+    )
+    .execute();
+  return rows.length;
+}
+
+/** Re-indexes the services delivered at a place (after the place changed: name, address, hours, coordinates). */
+export async function indexServicesAtLocation(db: Kysely<DB>, locationId: string): Promise<number> {
+  const rows = await db.selectFrom('service_at_location').select('service_id').where('location_id', '=', locationId).execute();
+  return indexServices(db, rows.map((r) => r.service_id));
+}
+
+/** Re-indexes an organisation's services (after its name, kind, division, location or classification changed). */
+export async function indexServicesOfOrganisation(db: Kysely<DB>, organisationId: string): Promise<number> {
+  const rows = await db.selectFrom('services').select('id').where('organisation_id', '=', organisationId).execute();
+  return indexServices(db, rows.map((r) => r.id));
+}
+
+/** Re-indexes the services a taxonomy term applies to, directly or through their organisation (after a rename). */
+export async function indexServicesWithTerm(db: Kysely<DB>, termId: string): Promise<number> {
+  const rows = await db
+    .selectFrom('services as s')
+    .select('s.id')
+    .where(({ exists, selectFrom, or }) =>
+      or([
+        exists(selectFrom('attributes as a').select('a.term_id').whereRef('a.link_id', '=', 's.id').where('a.link_type', '=', 'service').where('a.term_id', '=', termId)),
+        exists(selectFrom('attributes as a').select('a.term_id').whereRef('a.link_id', '=', 's.organisation_id').where('a.link_type', '=', 'organization').where('a.term_id', '=', termId)),
+      ]),
+    )
+    .execute();
+  return indexServices(db, rows.map((r) => r.id));
+}
+
+/**
+ * Indexes every service whose search row is missing, was written by an older indexer, or was built from an older
+ * version of the service or its organisation (e.g. an organisation renamed through the registry). Idempotent; the
+ * boot and the seed call it. Returns how many rows were written.
+ */
+export async function reindexStale(db: Kysely<DB>, log: (line: string) => void = () => undefined): Promise<number> {
+  const started = performance.now();
+  let total = 0;
+  for (;;) {
+    const stale = await sql<{ id: string }>`
+      select s.id from services s
+      join organisations o on o.id = s.organisation_id
+      left join service_search x on x.service_id = s.id
+      where x.service_id is null or x.indexer_version < ${INDEXER_VERSION} or x.service_version <> s.version or x.organisation_version <> o.version
+      limit ${INDEX_BATCH * 4}`.execute(db);
+    if (stale.rows.length === 0) break;
+    const written = await indexServices(db, stale.rows.map((r) => r.id));
+    total += written;
+    if (written === 0) break;
+  }
+  if (total > 0) log(`search index: ${total} services indexed in ${Math.round(performance.now() - started)} ms`);
+  return total;
+}
+
+// =================================================================================================================
+// Search
+// =================================================================================================================
+
+/** Results beyond this many are not ranked or served: refine the query instead (and `total` becomes a lower bound). */
+export const SEARCH_WINDOW = 1000;
+/** Most candidates a "within N minutes" search measures walking times for. */
+const NEAR_CANDIDATES = 5000;
+/** ts_rank_cd weights {D, C, B, A}: pinyin, description & places, organisation & categories, name. */
+const WEIGHTS = sql.lit('{0.1, 0.2, 0.4, 1.0}');
+/** Up to this share added to the text score of the nearest places (none at the edge of the walking range). */
+const NEAR_BOOST = 0.25;
+/** Fastest walking speed relative to flat speed (Tobler's 5 % downhill), plus slack for elevators: the radius bound. */
+const NETWORK_SPEEDUP = 1.2;
+const NETWORK_SLACK_M = 100;
+
+export interface SearchParams {
+  q?: string;
+  category?: string;
+  age?: number;
+  providerKind?: string;
+  kind?: OrgKind;
+  openOn?: number;
+  free?: boolean;
+  serviceType?: ServiceType;
+  divisionCode?: string;
+  near?: [number, number];
+  crs?: Crs;
+  nearChildSchool?: string;
+  minutes?: number;
+  limit: number;
+  offset: number;
+}
+
+export interface SearchHit {
+  aggregate: ServiceAggregate;
+  score: number | null;
+  match: 'name' | 'text' | null;
+  walkMinutes: number | null;
+  walkMethod: 'network' | 'estimate' | null;
+  highlights: { name: Span[]; description: { text: string; spans: Span[] } | null };
+}
+
+export interface SearchResult {
+  items: SearchHit[];
+  total: number;
+  totalIsLowerBound: boolean;
+  limit: number;
+  offset: number;
+  query: { text: string | null; tokens: string[]; pinyin: string[] };
+  near: { lon: number; lat: number; minutes: number; method: 'network' | 'estimate'; source: 'point' | 'child_school'; schoolName: string | null } | null;
+}
+
+interface Candidate {
+  service_id: string;
+  tier: number | null;
+  score: number | null;
+  updated_at: Date | string;
+  points?: number[];
+  minutes?: number;
+}
+
+/** The engine a "near" search measures with (the process's reach engine). */
+export interface SearchDependencies {
+  aggregatesOf(rows: repo.ServiceRow[]): Promise<ServiceAggregate[]>;
+}
+
+/**
+ * Public search over the directory (families look for offers). Only `nearChildSchool` needs a signed-in guardian of
+ * that child; it reads the child's school, so it is audited like any read of children's data.
+ */
+export class SearchService {
+  /** Snaps of places onto the walking graph, by "lon,lat" (places rarely move; bounded). */
+  private readonly snaps = new Map<string, Snap | null>();
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly directory: SearchDependencies,
+    private readonly engine: ReachEngine,
+  ) {}
+
+  async search(ctx: RequestContext, params: SearchParams): Promise<SearchResult> {
+    const origin = await this.origin(ctx, params);
+    await this.assertTerms(params);
+    const query = params.q ? analyseQuery(params.q) : null;
+    const tsquery = query?.tsquery ?? null;
+    const filters = this.filters(params);
+
+    let page: Candidate[];
+    let total: number;
+    let lowerBound: boolean;
+    if (origin) {
+      ({ page, total, lowerBound } = await this.searchNear(tsquery, filters, origin, params));
+    } else if (tsquery) {
+      ({ page, total, lowerBound } = await this.searchText(tsquery, filters, params));
+    } else {
+      ({ page, total, lowerBound } = await this.browse(filters, params));
+    }
+
+    const ids = page.map((c) => c.service_id);
+    const { items: rows } = ids.length > 0 ? await repo.listServices(this.db, { ids, limit: ids.length, offset: 0 }) : { items: [] };
+    const aggregates = await this.directory.aggregatesOf(ids.map((id) => rows.find((r) => r.id === id)).filter((r): r is repo.ServiceRow => Boolean(r)));
+    const byId = new Map(aggregates.map((a) => [a.service.id, a]));
+    const items: SearchHit[] = [];
+    for (const candidate of page) {
+      const aggregate = byId.get(candidate.service_id);
+      if (!aggregate) continue; // deleted between the two queries
+      items.push({
+        aggregate,
+        score: candidate.score === null ? null : round(candidate.score, 4),
+        match: candidate.tier === null ? null : candidate.tier === 1 ? 'name' : 'text',
+        walkMinutes: candidate.minutes === undefined ? null : round(candidate.minutes, 1),
+        walkMethod: origin ? origin.method : null,
+        highlights: {
+          name: query ? highlightName(aggregate.service.name, query) : [],
+          description: descriptionSnippet(aggregate.service.description, query),
+        },
+      });
+    }
+    return {
+      items,
+      total,
+      totalIsLowerBound: lowerBound,
+      limit: params.limit,
+      offset: params.offset,
+      query: { text: params.q ?? null, tokens: query?.tokens ?? [], pinyin: query?.pinyin ?? [] },
+      near: origin ? { lon: origin.lon, lat: origin.lat, minutes: origin.minutes, method: origin.method, source: origin.source, schoolName: origin.schoolName } : null,
+    };
+  }
+
+  // ---- the three plans ------------------------------------------------------------------------------------------
+
+  /**
+   * Text search. Tier 1: services whose name, organisation, categories or names' pinyin match (title_vector);
+   * tier 2: the others that match with their description and places too (search_vector). Within a tier by
+   * ts_rank_cd over everything. Each tier reads at most SEARCH_WINDOW + 1 matches (in index order), so a very common
+   * word costs the same as a rarer one; the total is then a lower bound.
+   */
+  private async searchText(tsquery: string, filters: RawBuilder<unknown>, params: SearchParams) {
+    const q = () => sql`${tsquery}::tsquery`;
+    const cap = SEARCH_WINDOW + 1;
+    const result = await sql<{ service_id: string; tier: number; score: number; updated_at: Date; n: number }>`
+      with t1 as materialized (
+        select x.service_id, 1 as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score, x.updated_at
+        from service_search x
+        where x.title_vector @@ ${q()} and ${filters}
+        limit ${cap}
+      ),
+      t2 as materialized (
+        select x.service_id, 2 as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score, x.updated_at
+        from service_search x
+        where x.search_vector @@ ${q()} and not (x.title_vector @@ ${q()}) and ${filters}
+        limit greatest(0, ${cap} - (select count(*) from t1))
+      ),
+      hits as (select * from t1 union all select * from t2),
+      n as (select count(*)::int as n from hits),
+      page as (
+        select * from hits order by tier, score desc, updated_at desc, service_id
+        limit ${params.limit} offset ${params.offset}
+      )
+      select page.service_id, page.tier, page.score, page.updated_at, n.n
+      from n left join page on true
+      order by page.tier, page.score desc, page.updated_at desc, page.service_id`.execute(this.db);
+    const n = result.rows[0]?.n ?? 0;
+    const page = result.rows.filter((r) => r.service_id !== null).map((r) => ({ service_id: r.service_id, tier: r.tier, score: r.score, updated_at: r.updated_at }));
+    return { page, total: Math.min(n, SEARCH_WINDOW), lowerBound: n > SEARCH_WINDOW };
+  }
+
+  /** No text: filters only, newest first; the count stops at SEARCH_WINDOW + 1. */
+  private async browse(filters: RawBuilder<unknown>, params: SearchParams) {
+    const result = await sql<{ service_id: string | null; updated_at: Date | null; n: number }>`
+      with n as (select count(*)::int as n from (select 1 from service_search x where ${filters} limit ${SEARCH_WINDOW + 1}) c),
+      page as (
+        select x.service_id, x.updated_at from service_search x where ${filters}
+        order by x.updated_at desc, x.service_id limit ${params.limit} offset ${params.offset}
+      )
+      select page.service_id, page.updated_at, n.n from n left join page on true
+      order by page.updated_at desc, page.service_id`.execute(this.db);
+    const n = result.rows[0]?.n ?? 0;
+    const page = result.rows.filter((r) => r.service_id !== null).map((r) => ({ service_id: r.service_id!, tier: null, score: null, updated_at: r.updated_at! }));
+    return { page, total: Math.min(n, SEARCH_WINDOW), lowerBound: n > SEARCH_WINDOW };
+  }
+
+  /**
+   * Within N walking minutes: candidates inside the straight-line radius that N minutes could possibly reach (box
+   * prefilter on the GiST index, nearest first), then the exact minutes to each of their places — on the street
+   * graph when one is loaded (one Dijkstra from the origin), else by estimate — keeping those within N.
+   * Ranking: with text, tier then text score with a boost of up to 25 % for the nearest; without text, nearest first.
+   */
+  private async searchNear(tsquery: string | null, filters: RawBuilder<unknown>, origin: Origin, params: SearchParams) {
+    const seconds = origin.minutes * 60;
+    const radiusM =
+      origin.method === 'estimate' ? (seconds * this.engine.flatSpeedMps) / this.engine.detourFactor : seconds * this.engine.flatSpeedMps * NETWORK_SPEEDUP + NETWORK_SLACK_M;
+    const dLat = radiusM / 111_320;
+    const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((origin.lat * Math.PI) / 180)));
+    const box = sql`box(point(${origin.lon - dLon}, ${origin.lat - dLat}), point(${origin.lon + dLon}, ${origin.lat + dLat}))`;
+    const q = () => sql`${tsquery}::tsquery`;
+    const text = tsquery
+      ? sql`, case when x.title_vector @@ ${q()} then 1 else 2 end as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score`
+      : sql`, null::int as tier, null::float4 as score`;
+    const result = await sql<Candidate & { points: number[] }>`
+      select x.service_id, x.points, x.updated_at ${text}
+      from service_search x
+      where x.bbox && ${box} and ${filters} ${tsquery ? sql`and x.search_vector @@ ${q()}` : sql``}
+      order by x.bbox <-> point(${origin.lon}, ${origin.lat})
+      limit ${NEAR_CANDIDATES + 1}`.execute(this.db);
+    const lowerBound = result.rows.length > NEAR_CANDIDATES;
+    const candidates = result.rows.slice(0, NEAR_CANDIDATES);
+    const minutesTo = this.walkingMinutes(origin, radiusM);
+    const within: Candidate[] = [];
+    for (const candidate of candidates) {
+      let best = Infinity;
+      const points = candidate.points.map(Number);
+      for (let i = 0; i + 1 < points.length; i += 2) best = Math.min(best, minutesTo(points[i]!, points[i + 1]!));
+      if (best <= origin.minutes) within.push({ ...candidate, minutes: best });
+    }
+    const boosted = (c: Candidate) => (c.score ?? 0) * (1 + NEAR_BOOST * (1 - c.minutes! / origin.minutes));
+    within.sort((a, b) =>
+      tsquery
+        ? a.tier! - b.tier! || boosted(b) - boosted(a) || a.minutes! - b.minutes! || a.service_id.localeCompare(b.service_id)
+        : a.minutes! - b.minutes! || new Date(b.updated_at).getTime() - new Date(a.updated_at).getTime() || a.service_id.localeCompare(b.service_id),
+    );
+    const page = within.slice(params.offset, params.offset + params.limit).map((c) => ({ ...c, score: tsquery ? boosted(c) : null }));
+    return { page, total: Math.min(within.length, SEARCH_WINDOW), lowerBound: lowerBound || within.length > SEARCH_WINDOW };
+  }
+
+  /** Minutes from the origin to a point: one network search per request (cut off at N minutes), or the estimate. */
+  private walkingMinutes(origin: Origin, radiusM: number): (lon: number, lat: number) => number {
+    const graph = this.engine.graph;
+    if (!graph) {
+      const factor = this.engine.detourFactor;
+      const speed = this.engine.flatSpeedMps;
+      return (lon, lat) => (haversineM(origin.lon, origin.lat, lon, lat) * factor) / speed / 60;
+    }
+    const search = reach(graph, { lon: origin.lon, lat: origin.lat }, { minutes: origin.minutes });
+    const sources = search.snap ? [search.snap] : [];
+    return (lon, lat) => {
+      if (haversineM(origin.lon, origin.lat, lon, lat) > radiusM) return Infinity;
+      const snap = this.snapOf(lon, lat);
+      if (!snap) return Infinity;
+      return secondsToSnap(graph, search.search, snap, sources) / 60;
+    };
+  }
+
+  private snapOf(lon: number, lat: number): Snap | null {
+    const key = `${lon},${lat}`;
+    let snap = this.snaps.get(key);
+    if (snap === undefined) {
+      if (this.snaps.size >= 100_000) this.snaps.clear();
+      snap = trySnap(this.engine.graph!, lon, lat);
+      this.snaps.set(key, snap);
+    }
+    return snap;
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------------------------------
+
+  private filters(params: SearchParams): RawBuilder<unknown> {
+    const where: RawBuilder<unknown>[] = [sql`x.active`];
+    if (params.category) where.push(sql`x.categories @> array[${params.category}]::text[]`);
+    if (params.age !== undefined) where.push(sql`(x.min_age is null or x.min_age <= ${params.age}) and (x.max_age is null or x.max_age >= ${params.age})`);
+    if (params.providerKind) where.push(sql`x.provider_kind = ${params.providerKind}`);
+    if (params.kind) where.push(sql`x.organisation_kind = ${params.kind}`);
+    if (params.openOn !== undefined) where.push(sql`(x.weekdays & ${1 << (params.openOn - 1)}) <> 0`);
+    if (params.free !== undefined) where.push(sql`x.is_free = ${params.free}`);
+    if (params.serviceType) where.push(sql`x.service_type = ${params.serviceType}`);
+    if (params.divisionCode) where.push(sql`x.division_codes @> array[${params.divisionCode}]::text[]`);
+    return sql.join(where, sql` and `);
+  }
+
+  /** Unknown category or provider-kind codes are a 400 naming the parameter, not an empty page. */
+  private async assertTerms(params: SearchParams) {
+    const wanted = [
+      ...(params.category ? [{ taxonomy: 'base_category', code: params.category, path: 'category' }] : []),
+      ...(params.providerKind ? [{ taxonomy: 'provider_kind', code: params.providerKind, path: 'providerKind' }] : []),
+    ];
+    if (wanted.length === 0) return;
+    const found = await this.db
+      .selectFrom('taxonomy_terms')
+      .select(['taxonomy_id', 'code'])
+      .where((eb) => eb.or(wanted.map((w) => eb.and([eb('taxonomy_id', '=', w.taxonomy), eb('code', '=', w.code)]))))
+      .execute();
+    const missing = wanted.filter((w) => !found.some((f) => f.taxonomy_id === w.taxonomy && f.code === w.code));
+    if (missing.length > 0) {
+      throw new AppError('validation_failed', `Unknown ${missing.map((m) => m.path).join(' and ')}.`, {
+        issues: missing.map((m) => ({ path: m.path, message: `not a ${m.taxonomy} code` })),
+      });
+    }
+  }
+
+  /** Where "near" is: a given point, or the school of one of the caller's children (guardians only, audited). */
+  private async origin(ctx: RequestContext, params: SearchParams): Promise<Origin | null> {
+    const minutes = params.minutes ?? 15;
+    const method = this.engine.method;
+    if (params.near) {
+      const [lon, lat] = toWgs84(params.near[0], params.near[1], params.crs ?? 'WGS-84');
+      return { lon, lat, minutes, method, source: 'point', schoolName: null };
+    }
+    if (!params.nearChildSchool) return null;
+    const actor = requireAdult(ctx);
+    const child = await this.db
+      .selectFrom('children as c')
+      .leftJoin('organisations as o', 'o.id', 'c.school_id')
+      .select(['c.id', 'c.family_id', 'c.school_id', 'o.name as school_name', 'o.lon', 'o.lat'])
+      .where('c.id', '=', params.nearChildSchool)
+      .executeTakeFirst();
+    if (!child) throw new AppError('not_found', 'No such child.');
+    if (!actor.familyIds.includes(child.family_id)) throw new AppError('out_of_scope', "Only a child's guardians may search near the child's school.");
+    await this.db.transaction().execute((trx) =>
+      recordAudit(trx, ctx, { action: 'child.read', resourceType: 'child', resourceId: child.id, detail: { basis: 'guardian', purpose: 'directory_search_near_school', familyId: child.family_id } }),
+    );
+    if (!child.school_id) throw new AppError('validation_failed', 'This child has no school on record.', { issues: [{ path: 'nearChildSchool', message: 'the child has no school' }] });
+    if (child.lon === null || child.lat === null) {
+      throw new AppError('validation_failed', "The child's school has no location on record.", { issues: [{ path: 'nearChildSchool', message: 'the school has no location' }] });
+    }
+    return { lon: child.lon, lat: child.lat, minutes, method, source: 'child_school', schoolName: child.school_name };
+  }
+}
+
+interface Origin {
+  lon: number;
+  lat: number;
+  minutes: number;
+  method: 'network' | 'estimate';
+  source: 'point' | 'child_school';
+  schoolName: string | null;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
