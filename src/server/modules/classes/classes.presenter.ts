@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import type { BookingRow, ClassRow, CourseRow, SessionRow } from './classes.repository.ts';
+import type { BookingRow, ClassRow, CourseRow, EnrolmentRow, SessionRow } from './classes.repository.ts';
 import type { BookingSchema, ClassSchema, CourseSchema, NotificationSchema, SessionSchema } from './classes.schema.ts';
 import type { CourseMaterial } from './classes.tables.ts';
 
@@ -96,4 +96,8 @@ export function presentBooking(b: BookingRow, waitlistPosition: number | null): 
 
 export function presentNotification(n: { id: string; kind: z.infer<typeof NotificationSchema>['kind']; session_id: string | null; booking_id: string | null; title: string; body: string; created_at: Date; read_at: Date | null }): z.infer<typeof NotificationSchema> {
   return { id: n.id, kind: n.kind, sessionId: n.session_id, bookingId: n.booking_id, title: n.title, body: n.body, createdAt: iso(n.created_at), readAt: n.read_at ? iso(n.read_at) : null };
+}
+
+export function presentEnrolment(e: EnrolmentRow) {
+  return { id: e.id, classId: e.class_id, familyId: e.family_id, familyName: e.family_name, status: e.status, seatLabel: e.seat_label, enrolledAt: iso(e.enrolled_at) };
 }

@@ -765,3 +765,64 @@ export async function rosterEntries(db: Kysely<DB>, s: { id: string; class_id: s
 export async function attendanceOf(db: Kysely<DB>, sessionId: string) {
   return db.selectFrom('class_attendance').select(['guardian_user_id', 'family_id', 'method', 'checked_in_at']).where('session_id', '=', sessionId).execute();
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// fixed classes: enrolments and seats
+
+/** Serialises roster changes of one fixed class (seats are unique; the unique indexes are the backstop). */
+export async function lockClassRoster(db: Kysely<DB>, classId: string) {
+  await db.selectFrom('classes').select('id').where('id', '=', classId).forUpdate().executeTakeFirst();
+}
+
+export async function enrolmentsOf(db: Kysely<DB>, classId: string) {
+  return db
+    .selectFrom('class_enrolments as e')
+    .innerJoin('families as f', 'f.id', 'e.family_id')
+    .select(['e.id', 'e.class_id', 'e.family_id', 'f.name as family_name', 'e.status', 'e.seat_label', 'e.enrolled_at'])
+    .where('e.class_id', '=', classId)
+    .where('e.status', '=', 'active')
+    .orderBy('e.seat_label')
+    .orderBy('f.name')
+    .execute();
+}
+export type EnrolmentRow = Awaited<ReturnType<typeof enrolmentsOf>>[number];
+
+export async function insertEnrolment(db: Kysely<DB>, e: { classId: string; familyId: string; seatLabel: string | null; by: string }) {
+  const row = await db.insertInto('class_enrolments').values({ class_id: e.classId, family_id: e.familyId, seat_label: e.seatLabel, enrolled_by: e.by }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setSeat(db: Kysely<DB>, id: string, seat: string | null) {
+  await db.updateTable('class_enrolments').set({ seat_label: seat }).where('id', '=', id).execute();
+}
+
+export async function withdrawEnrolment(db: Kysely<DB>, id: string, by: string) {
+  await db.updateTable('class_enrolments').set({ status: 'withdrawn', withdrawn_at: sql`now()`, withdrawn_by: by, seat_label: null }).where('id', '=', id).execute();
+}
+
+export async function insertRosterChange(db: Kysely<DB>, c: { classId: string; familyId: string; action: 'enrol' | 'withdraw' | 'seat'; seatFrom: string | null; seatTo: string | null; by: string }) {
+  await db.insertInto('class_roster_changes').values({ class_id: c.classId, family_id: c.familyId, action: c.action, seat_from: c.seatFrom, seat_to: c.seatTo, changed_by: c.by }).execute();
+}
+
+export async function rosterChanges(db: Kysely<DB>, classId: string, limit: number) {
+  return db
+    .selectFrom('class_roster_changes as c')
+    .innerJoin('families as f', 'f.id', 'c.family_id')
+    .leftJoin('users as u', 'u.id', 'c.changed_by')
+    .select(['c.id', 'c.family_id', 'f.name as family_name', 'c.action', 'c.seat_from', 'c.seat_to', 'u.display_name as changed_by', 'c.changed_at'])
+    .where('c.class_id', '=', classId)
+    .orderBy('c.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Families with a child at a school, for staff to enrol (names only: no children's data). */
+export async function schoolFamilies(db: Kysely<DB>, schoolId: string, limit: number) {
+  return db
+    .selectFrom('families as f')
+    .select(['f.id', 'f.name'])
+    .where(({ exists, selectFrom }) => exists(selectFrom('children as c').select('c.id').whereRef('c.family_id', '=', 'f.id').where('c.school_id', '=', schoolId)))
+    .orderBy('f.name')
+    .limit(limit)
+    .execute();
+}

@@ -4,6 +4,11 @@ import { AppError } from '../../errors.ts';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppEnv, type AppOpenAPI } from '../../http/openapi.ts';
 import type { Answer } from './classes.idempotency.ts';
 import {
+  EnrolmentSchema,
+  EnrolmentsSchema,
+  EnrolSchema,
+  FamilyPickSchema,
+  MoveSeatSchema,
   BookingSchema,
   CheckInResultSchema,
   CheckInSchema,
@@ -106,6 +111,11 @@ const routes = {
   createClass: createRoute({ method: 'post', path: '/api/classes', tags, summary: 'Create a fixed or flexible class at a parent school (its staff)', request: { body: jsonBody(CreateClassSchema) }, responses: { 201: jsonContent(ClassSchema, 'Created'), ...writeErrors } }),
   getClass: createRoute({ method: 'get', path: '/api/classes/{id}', tags, summary: 'One class', request: { params: uuidParams('id') }, responses: { 200: jsonContent(ClassSchema, 'Class'), ...readErrors } }),
   updateClass: createRoute({ method: 'patch', path: '/api/classes/{id}', tags, summary: 'Change a class, its staff, or archive it', request: { params: uuidParams('id'), body: jsonBody(UpdateClassSchema) }, responses: { 200: jsonContent(ClassSchema, 'Updated'), ...writeErrors } }),
+  enrolments: createRoute({ method: 'get', path: '/api/classes/{id}/enrolments', tags, summary: 'The enrolled roster of a fixed class with seats and its change history (staff)', request: { params: uuidParams('id') }, responses: { 200: jsonContent(EnrolmentsSchema, 'Roster'), ...readErrors } }),
+  enrolCandidates: createRoute({ method: 'get', path: '/api/classes/{id}/family-candidates', tags, summary: "Families with a child at the class's school, to enrol (staff; names only)", request: { params: uuidParams('id') }, responses: { 200: jsonContent(FamilyPickSchema, 'Families'), ...readErrors } }),
+  enrol: createRoute({ method: 'post', path: '/api/classes/{id}/enrolments', tags, summary: 'Enrol a family in a fixed class, with a seat (staff; audited)', request: { params: uuidParams('id'), body: jsonBody(EnrolSchema) }, responses: { 201: jsonContent(EnrolmentSchema, 'Enrolled'), ...writeErrors } }),
+  moveSeat: createRoute({ method: 'patch', path: '/api/classes/{id}/enrolments/{enrolmentId}', tags, summary: "Move a family's seat (staff; audited)", request: { params: uuidParams('id', 'enrolmentId'), body: jsonBody(MoveSeatSchema) }, responses: { 200: jsonContent(EnrolmentSchema, 'Moved'), ...writeErrors } }),
+  withdraw: createRoute({ method: 'post', path: '/api/classes/{id}/enrolments/{enrolmentId}/withdraw', tags, summary: 'Withdraw a family from a fixed class (staff; audited)', request: { params: uuidParams('id', 'enrolmentId'), body: jsonBody(EmptySchema) }, responses: { 200: jsonContent(EnrolmentSchema, 'Withdrawn'), ...writeErrors } }),
   createSessions: createRoute({ method: 'post', path: '/api/classes/{id}/sessions', tags, summary: 'Add a session, or recurring sessions, to a class', request: { params: uuidParams('id'), body: jsonBody(CreateSessionsSchema) }, responses: { 201: jsonContent(SessionListSchema, 'Created'), ...writeErrors } }),
 };
 
@@ -175,5 +185,10 @@ export function registerClassesRoutes(app: AppOpenAPI) {
   app.openapi(routes.createClass, async (c) => c.json(await c.var.services.classes.createClass(c.var.ctx, c.req.valid('json')), 201));
   app.openapi(routes.getClass, async (c) => c.json(await c.var.services.classes.getClass(c.var.ctx, c.req.valid('param').id), 200));
   app.openapi(routes.updateClass, async (c) => c.json(await c.var.services.classes.updateClass(c.var.ctx, c.req.valid('param').id, c.req.valid('json')), 200));
+  app.openapi(routes.enrolments, async (c) => c.json(await c.var.services.classes.enrolments(c.var.ctx, c.req.valid('param').id), 200));
+  app.openapi(routes.enrolCandidates, async (c) => c.json({ items: await c.var.services.classes.familyCandidates(c.var.ctx, c.req.valid('param').id) }, 200));
+  app.openapi(routes.enrol, async (c) => c.json(await c.var.services.classes.enrol(c.var.ctx, c.req.valid('param').id, c.req.valid('json')), 201));
+  app.openapi(routes.moveSeat, async (c) => c.json(await c.var.services.classes.moveSeat(c.var.ctx, c.req.valid('param').id, c.req.valid('param').enrolmentId, c.req.valid('json').seatLabel), 200));
+  app.openapi(routes.withdraw, async (c) => c.json(await c.var.services.classes.withdraw(c.var.ctx, c.req.valid('param').id, c.req.valid('param').enrolmentId), 200));
   app.openapi(routes.createSessions, async (c) => c.json({ items: await c.var.services.classes.createSessions(c.var.ctx, c.req.valid('param').id, c.req.valid('json')) }, 201));
 }

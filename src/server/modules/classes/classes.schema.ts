@@ -362,3 +362,22 @@ export const RosterSchema = z
     ),
   })
   .openapi('ClassRoster');
+
+// ---- fixed classes --------------------------------------------------------------------------------------------------
+
+const SeatLabel = z.string().regex(/^[A-Z][0-9]{1,2}$/).openapi({ example: 'B7' });
+export const EnrolSchema = z.strictObject({ familyId: z.uuid(), seatLabel: SeatLabel.nullable().optional() }).openapi('Enrol');
+export const MoveSeatSchema = z.strictObject({ seatLabel: SeatLabel.nullable() }).openapi('MoveSeat');
+export const EnrolmentSchema = z
+  .object({ id: z.string(), classId: z.string(), familyId: z.string(), familyName: z.string(), status: z.enum(['active', 'withdrawn']), seatLabel: z.string().nullable(), enrolledAt: z.string() })
+  .openapi('Enrolment');
+export const EnrolmentsSchema = z
+  .object({
+    class: ClassSchema,
+    enrolments: z.array(EnrolmentSchema),
+    changes: z.array(
+      z.object({ id: z.number(), family_id: z.string(), family_name: z.string(), action: z.enum(['enrol', 'withdraw', 'seat']), seat_from: z.string().nullable(), seat_to: z.string().nullable(), changed_by: z.string().nullable(), changed_at: z.string() }),
+    ),
+  })
+  .openapi('ClassEnrolments');
+export const FamilyPickSchema = z.object({ items: z.array(z.object({ id: z.string(), name: z.string() })) }).openapi('FamilyPicks');

@@ -16,7 +16,7 @@ import {
 import { recordAudit } from '../audit/audit.service.ts';
 import { ClassCheckIn } from './classes.checkin.ts';
 import { idempotent, type Answer } from './classes.idempotency.ts';
-import { presentBooking, presentClass, presentCourse, presentNotification, presentSession } from './classes.presenter.ts';
+import { presentBooking, presentClass, presentCourse, presentEnrolment, presentNotification, presentSession } from './classes.presenter.ts';
 import * as repo from './classes.repository.ts';
 import type { ClassKind, ClassMode, CourseFormat, CourseMaterial, CourseTier, GuardianRole } from './classes.tables.ts';
 
@@ -595,6 +595,100 @@ export class ClassesService {
         organisationName: r.organisation_name,
       })),
     );
+  }
+
+  // ---- fixed classes: enrolled roster and seats -------------------------------------------------------------------------
+
+  private async fixedClassForStaff(actor: Actor, classId: string) {
+    const k = await repo.findClass(this.db, classId);
+    if (!k) throw new AppError('not_found', 'No such class.');
+    await this.requireRunsClass(actor, k);
+    if (k.mode !== 'fixed') throw new AppError('invalid_transition', 'Flexible classes are booked per session, not enrolled.');
+    return k;
+  }
+
+  private assertSeat(k: repo.ClassRow, seat: string | null | undefined, path = 'seatLabel') {
+    if (seat == null) return;
+    const match = /^([A-Z])(\d{1,2})$/.exec(seat);
+    const row = match ? match[1]!.charCodeAt(0) - 64 : 0;
+    const col = match ? Number(match[2]) : 0;
+    if (!k.seat_rows || !k.seat_cols) throw new AppError('validation_failed', 'This class has no seat map.', { issues: [{ path, message: 'No seat map' }] });
+    if (row < 1 || row > k.seat_rows || col < 1 || col > k.seat_cols) {
+      throw new AppError('validation_failed', `Seats run from A1 to ${String.fromCharCode(64 + k.seat_rows)}${k.seat_cols}.`, { issues: [{ path, message: 'Not on the seat map' }] });
+    }
+  }
+
+  async enrolments(ctx: RequestContext, classId: string) {
+    const actor = requireAdult(ctx);
+    const k = await this.fixedClassForStaff(actor, classId);
+    const rows = await repo.enrolmentsOf(this.db, classId);
+    const history = await repo.rosterChanges(this.db, classId, 200);
+    return { class: await this.classView(actor, k), enrolments: rows.map(presentEnrolment), changes: history.map((h) => ({ ...h, changed_at: new Date(h.changed_at).toISOString() })) };
+  }
+
+  async familyCandidates(ctx: RequestContext, classId: string) {
+    const actor = requireAdult(ctx);
+    const k = await this.fixedClassForStaff(actor, classId);
+    if (k.organisation_kind !== 'school') return [];
+    return repo.schoolFamilies(this.db, k.organisation_id, 2000);
+  }
+
+  /** Staff enrol a family in a fixed class, with a seat on its map; guardians are told. */
+  async enrol(ctx: RequestContext, classId: string, input: { familyId: string; seatLabel?: string | null }) {
+    const actor = requireAdult(ctx);
+    const k = await this.fixedClassForStaff(actor, classId);
+    this.assertSeat(k, input.seatLabel);
+    const members = await repo.familyMembers(this.db, input.familyId);
+    if (members.guardianIds.length === 0) throw new AppError('validation_failed', 'Unknown family.', { issues: [{ path: 'familyId', message: 'No such family' }] });
+    if (k.audience === 'school_families' && !members.children.some((c) => c.school_id === k.organisation_id)) {
+      throw new AppError('out_of_scope', `This class is for families with a child at ${k.organisation_name}.`);
+    }
+    return this.db.transaction().execute(async (trx) => {
+      await repo.lockClassRoster(trx, classId);
+      const current = await repo.enrolmentsOf(trx, classId);
+      if (current.some((e) => e.family_id === input.familyId)) throw new AppError('already_exists', 'The family is already enrolled.');
+      if (input.seatLabel && current.some((e) => e.seat_label === input.seatLabel)) throw new AppError('class_seat_taken');
+      if (k.seat_rows && k.seat_cols && current.length >= k.seat_rows * k.seat_cols) throw new AppError('capacity_exceeded', 'Every seat of the class is taken.');
+      const id = await repo.insertEnrolment(trx, { classId, familyId: input.familyId, seatLabel: input.seatLabel ?? null, by: actor.userId });
+      await repo.insertRosterChange(trx, { classId, familyId: input.familyId, action: 'enrol', seatFrom: null, seatTo: input.seatLabel ?? null, by: actor.userId });
+      await repo.insertNotifications(
+        trx,
+        members.guardianIds.map((userId) => ({ userId, kind: 'enrolled' as const, sessionId: null, bookingId: null, title: `已报名「${k.title}」`, body: `${k.organisation_name} 为您的家庭报名了这门固定课程${input.seatLabel ? `，座位 ${input.seatLabel}` : ''}。` })),
+      );
+      await recordAudit(trx, ctx, { action: 'classes.roster_enrol', resourceType: 'class', resourceId: classId, detail: { familyId: input.familyId, enrolmentId: id, seat: input.seatLabel ?? null } });
+      return presentEnrolment((await repo.enrolmentsOf(trx, classId)).find((e) => e.id === id)!);
+    });
+  }
+
+  async moveSeat(ctx: RequestContext, classId: string, enrolmentId: string, seatLabel: string | null) {
+    const actor = requireAdult(ctx);
+    const k = await this.fixedClassForStaff(actor, classId);
+    this.assertSeat(k, seatLabel);
+    return this.db.transaction().execute(async (trx) => {
+      await repo.lockClassRoster(trx, classId);
+      const current = await repo.enrolmentsOf(trx, classId);
+      const e = current.find((x) => x.id === enrolmentId);
+      if (!e) throw new AppError('not_found', 'No such active enrolment in this class.');
+      if (seatLabel && current.some((x) => x.seat_label === seatLabel && x.id !== enrolmentId)) throw new AppError('class_seat_taken');
+      await repo.setSeat(trx, enrolmentId, seatLabel);
+      await repo.insertRosterChange(trx, { classId, familyId: e.family_id, action: 'seat', seatFrom: e.seat_label, seatTo: seatLabel, by: actor.userId });
+      await recordAudit(trx, ctx, { action: 'classes.roster_seat', resourceType: 'class', resourceId: classId, detail: { enrolmentId, from: e.seat_label, to: seatLabel } });
+      return presentEnrolment((await repo.enrolmentsOf(trx, classId)).find((x) => x.id === enrolmentId)!);
+    });
+  }
+
+  async withdraw(ctx: RequestContext, classId: string, enrolmentId: string) {
+    const actor = requireAdult(ctx);
+    await this.fixedClassForStaff(actor, classId);
+    return this.db.transaction().execute(async (trx) => {
+      await repo.lockClassRoster(trx, classId);
+      const e = (await repo.enrolmentsOf(trx, classId)).find((x) => x.id === enrolmentId);
+      if (!e) throw new AppError('not_found', 'No such active enrolment in this class.');
+      await repo.withdrawEnrolment(trx, enrolmentId, actor.userId);
+      await repo.insertRosterChange(trx, { classId, familyId: e.family_id, action: 'withdraw', seatFrom: e.seat_label, seatTo: null, by: actor.userId });
+      await recordAudit(trx, ctx, { action: 'classes.roster_withdraw', resourceType: 'class', resourceId: classId, detail: { enrolmentId, familyId: e.family_id } });
+      return { ...presentEnrolment(e), status: 'withdrawn' as const };
+    });
   }
 
   // ---- roster ----------------------------------------------------------------------------------------------------------

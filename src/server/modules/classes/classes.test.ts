@@ -182,6 +182,44 @@ describeEachDatabase('parent-school classes: catalogue, sessions, booking, waitl
     await assert.rejects(attempt(fixedSession.id, {}, 'bad-fixed-01'), { id: 'class_not_bookable' });
   });
 
+  it('fixed classes: families are enrolled with a seat on the map; roster changes are kept and audited', async () => {
+    const { db } = fixture();
+    const k = await schoolAdmin.post('/api/classes', { organisationId: world.orgs.schoolA.id, mode: 'fixed', title: '二年级家长学校（固定）', seatRows: 2, seatCols: 3, termStartsOn: '2026-09-01', termEndsOn: '2027-01-20' });
+    assert.equal(k.status, 201, JSON.stringify(k.body));
+    assert.deepEqual(k.body.seatMap, { rows: 2, cols: 3 });
+    const other = await familyWith(db, 1, world.orgs.schoolA.id);
+    const candidates = await schoolAdmin.get(`/api/classes/${k.body.id}/family-candidates`);
+    assert.ok(candidates.body.items.some((f: { id: string }) => f.id === world.familyA.family.id));
+    const enrol = (familyId: string, seatLabel?: string | null) => schoolAdmin.post(`/api/classes/${k.body.id}/enrolments`, { familyId, seatLabel });
+    const a = await enrol(world.familyA.family.id, 'A1');
+    assert.equal(a.status, 201, JSON.stringify(a.body));
+    assert.equal(a.body.seatLabel, 'A1');
+    assert.equal((await enrol(world.familyA.family.id, 'A2')).body.error, 'already_exists');
+    assert.equal((await enrol(other.family.id, 'A1')).body.error, 'class_seat_taken');
+    assert.equal((await enrol(other.family.id, 'C1')).body.issues[0].path, 'seatLabel');
+    assert.equal((await enrol(world.familyB.family.id, 'B1')).status, 201, 'a public fixed class takes any family');
+    const b = await enrol(other.family.id, 'B2');
+    const moved = await schoolAdmin.patch(`/api/classes/${k.body.id}/enrolments/${b.body.id}`, { seatLabel: 'A3' });
+    assert.equal(moved.body.seatLabel, 'A3');
+    assert.equal((await schoolAdmin.patch(`/api/classes/${k.body.id}/enrolments/${b.body.id}`, { seatLabel: 'A1' })).body.error, 'class_seat_taken');
+    const gone = await schoolAdmin.post(`/api/classes/${k.body.id}/enrolments/${b.body.id}/withdraw`, {});
+    assert.equal(gone.body.status, 'withdrawn');
+    assert.equal((await parent.post(`/api/classes/${k.body.id}/enrolments`, { familyId: world.familyA.family.id })).body.error, 'out_of_scope');
+    const roster = await schoolAdmin.get(`/api/classes/${k.body.id}/enrolments`);
+    assert.deepEqual(roster.body.enrolments.map((e: { seatLabel: string }) => e.seatLabel), ['A1', 'B1']);
+    assert.deepEqual(roster.body.changes.map((c: { action: string }) => c.action), ['withdraw', 'seat', 'enrol', 'enrol', 'enrol']);
+    const audited = await db.selectFrom('audit_events').select('action').where('resource_id', '=', k.body.id).where('action', 'like', 'classes.roster_%').execute();
+    assert.equal(audited.length, 5);
+    const note = await parent.get('/api/classes/notifications');
+    assert.ok(note.body.items.some((n: { kind: string }) => n.kind === 'enrolled'), 'the family is told');
+    // A session of the fixed class: its roster is the enrolled families, with seats.
+    const session = (await schoolAdmin.post(`/api/classes/${k.body.id}/sessions`, { startsAt: inHours(0.5), durationMinutes: 60, capacity: 6 })).body.items[0];
+    const list = await schoolAdmin.get(`/api/classes/sessions/${session.id}/roster`);
+    assert.deepEqual(list.body.entries.map((e: { seatLabel: string; status: string }) => [e.seatLabel, e.status]), [['A1', 'enrolled'], ['B1', 'enrolled']]);
+    const marked = await schoolAdmin.request('POST', `/api/classes/sessions/${session.id}/check-ins`, { marks: [{ guardianUserId: world.users.parentA.id }, { guardianUserId: other.users[0]!.id }] }, { headers: { 'idempotency-key': 'fixed-marks-01' } });
+    assert.deepEqual(marked.body.results.map((r: { status: string }) => r.status), ['checked_in', 'not_on_roster'], 'a withdrawn family is off the roster');
+  });
+
   it('a per-family limit spans the sessions of a class', async () => {
     const { db } = fixture();
     const k = await schoolAdmin.post('/api/classes', { organisationId: world.orgs.schoolA.id, mode: 'flexible', kind: 'weekend_class', title: '周末课堂', perFamilyLimit: 1 });
