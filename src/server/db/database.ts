@@ -67,6 +67,12 @@ async function createPostgres(url: string): Promise<Database> {
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle pooled connection that the server ends (restart, failover, pg_terminate_backend, `drop database … with
+  // (force)` right after close(): pool.end() resolves before its sockets have closed) emits 'error' on the pool;
+  // without a listener that is an uncaught exception that kills the process. The pool drops the client by itself.
+  pool.on('error', (error) => {
+    if ((error as { code?: string }).code !== '57P01') console.error('PostgreSQL: an idle connection failed:', error.message);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
