@@ -3,7 +3,7 @@ import type { DB } from '../../db/types.ts';
 import type { AttendanceKind, EntryKind, EntrySourceType, RuleKind } from './points.tables.ts';
 
 /** A `date` column as 'YYYY-MM-DD' text (drivers would turn it into a local-midnight Date otherwise). */
-const dateText = (ref: string, alias: string) => sql<string>`${sql.ref(ref)}::text`.as(alias);
+const dateText = <A extends string>(ref: string, alias: A) => sql<string>`${sql.ref(ref)}::text`.as(alias);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // terms and rules
@@ -930,4 +930,158 @@ export async function setRedemptionStatus(db: Kysely<DB>, id: string, change: { 
 /** Locks the redemption row (status changes are serialised; taken after the account lock). */
 export async function lockRedemption(trx: Kysely<DB>, id: string) {
   return trx.selectFrom('points_redemptions').select(['id', 'status', 'family_id', 'reward_id', 'cost']).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// aggregates (no family ever leaves this query: only group counts and sums)
+
+export type AggregateBy = 'class' | 'school' | 'community' | 'subdistrict';
+
+const GROUPS: Record<AggregateBy, { key: string; name: string; parent: string }> = {
+  class: { key: `o.id::text || ':' || coalesce(c.grade, '')`, name: `o.name || ' · ' || coalesce(c.grade, '—')`, parent: 'o.name' },
+  school: { key: 'o.id::text', name: 'o.name', parent: 'com.name' },
+  community: { key: `coalesce(com.code, '')`, name: `coalesce(com.name, '—')`, parent: 'sub.name' },
+  subdistrict: { key: `coalesce(sub.code, '')`, name: `coalesce(sub.name, '—')`, parent: 'null::text' },
+};
+
+/**
+ * Participation and points per group for a term. Families are placed by their children's schools (a family with
+ * children at two schools counts in both); only schools in `schoolIds` (or all, when null) are counted.
+ */
+export async function aggregate(db: Kysely<DB>, input: { termId: string; by: AggregateBy; schoolIds: string[] | null; districtCode: string }) {
+  const group = GROUPS[input.by];
+  const schoolFilter = input.schoolIds ? sql`and o.id = any(${input.schoolIds}::uuid[])` : sql``;
+  const result = await sql<{
+    key: string;
+    name: string;
+    parent_name: string | null;
+    families: number;
+    active: number;
+    earned: number;
+    redeemed: number;
+    home: number;
+    attendance: number;
+    rating: number;
+  }>`
+    with fam as (
+      select distinct c.family_id, ${sql.raw(group.key)} as key, ${sql.raw(group.name)} as name, ${sql.raw(group.parent)} as parent_name
+      from children c
+      join organisations o on o.id = c.school_id and o.kind = 'school'
+      left join divisions com on com.code = o.division_code
+      left join divisions sub on sub.code = com.parent_code
+      where ${input.by === 'class' || input.by === 'school' ? sql`true` : sql`com.code is not null`} ${schoolFilter}
+    ),
+    stats as (
+      select family_id,
+        coalesce(sum(amount) filter (where source_type <> 'redemption'), 0) as earned,
+        coalesce(-sum(amount) filter (where source_type = 'redemption'), 0) as redeemed,
+        coalesce(sum(amount) filter (where source_type = 'home_activity'), 0) as home,
+        coalesce(sum(amount) filter (where source_type = 'attendance'), 0) as attendance,
+        coalesce(sum(amount) filter (where source_type = 'child_rating'), 0) as rating,
+        count(*) filter (where kind = 'award') as awards
+      from points_entries
+      where term_id = ${input.termId}
+      group by family_id
+    )
+    select fam.key, fam.name, fam.parent_name,
+      count(*)::int as families,
+      (count(*) filter (where coalesce(s.awards, 0) > 0))::int as active,
+      coalesce(sum(s.earned), 0)::int as earned,
+      coalesce(sum(s.redeemed), 0)::int as redeemed,
+      coalesce(sum(s.home), 0)::int as home,
+      coalesce(sum(s.attendance), 0)::int as attendance,
+      coalesce(sum(s.rating), 0)::int as rating
+    from fam left join stats s on s.family_id = fam.family_id
+    group by fam.key, fam.name, fam.parent_name
+    order by fam.parent_name nulls first, fam.name
+  `.execute(db);
+  return result.rows;
+}
+
+export async function schoolsInCommunities(db: Kysely<DB>, communityCodes: string[]) {
+  if (communityCodes.length === 0) return [];
+  const rows = await db.selectFrom('organisations').select('id').where('kind', '=', 'school').where('division_code', 'in', communityCodes).execute();
+  return rows.map((r) => r.id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// the growth handbook
+
+export async function handbookData(db: Kysely<DB>, familyId: string, termId: string) {
+  const [children, guardians, attendance, activities, ratings, totals] = await Promise.all([
+    db
+      .selectFrom('children as c')
+      .leftJoin('organisations as o', 'o.id', 'c.school_id')
+      .select(['c.display_name', 'o.name as school_name', 'c.grade'])
+      .where('c.family_id', '=', familyId)
+      .orderBy('c.birth_year')
+      .execute(),
+    familyGuardians(db, familyId),
+    db
+      .selectFrom('points_attendance as a')
+      .innerJoin('points_school_events as ev', 'ev.id', 'a.event_id')
+      .innerJoin('organisations as o', 'o.id', 'ev.school_id')
+      .innerJoin('users as u', 'u.id', 'a.guardian_user_id')
+      .innerJoin('points_entries as e', (join) => join.onRef('e.source_id', '=', 'a.id').on('e.kind', '=', 'award'))
+      .select([dateText('ev.held_on', 'held_on'), 'ev.kind', 'ev.title', 'o.name as school_name', 'u.display_name as attendee'])
+      .where('a.family_id', '=', familyId)
+      .where('e.term_id', '=', termId)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('points_entries as rev').select('rev.id').whereRef('rev.reverses_entry_id', '=', 'e.id'))))
+      .orderBy('ev.held_on')
+      .execute(),
+    db
+      .selectFrom('points_entries as e')
+      .innerJoin('points_rules as r', 'r.id', 'e.rule_id')
+      .select([
+        'r.id as rule_id',
+        'r.code',
+        'r.name_zh',
+        'r.name_en',
+        'r.icon',
+        'r.sort_order',
+        sql<number>`(count(*) filter (where e.kind = 'award') - count(*) filter (where e.kind = 'reversal'))::int`.as('times'),
+        sql<number>`sum(e.amount)::int`.as('points'),
+        sql<number>`count(distinct date_trunc('week', e.occurred_on)) filter (where e.kind = 'award')::int`.as('weeks'),
+      ])
+      .where('e.family_id', '=', familyId)
+      .where('e.term_id', '=', termId)
+      .where('e.source_type', '=', 'home_activity')
+      .groupBy(['r.id', 'r.code', 'r.name_zh', 'r.name_en', 'r.icon', 'r.sort_order'])
+      .orderBy('r.sort_order')
+      .execute(),
+    db
+      .selectFrom('points_child_ratings as cr')
+      .innerJoin('points_rating_sheets as s', 's.id', 'cr.sheet_id')
+      .innerJoin('points_rules as r', 'r.id', 'cr.rule_id')
+      .select([
+        'r.id as rule_id',
+        'r.name_zh',
+        'r.name_en',
+        'r.sort_order',
+        sql<number>`count(*)::int`.as('ratings'),
+        sql<number>`avg(cr.value)::float8`.as('average'),
+        sql<number>`count(distinct cr.week_start)::int`.as('weeks'),
+      ])
+      .where('cr.family_id', '=', familyId)
+      .where('s.term_id', '=', termId)
+      .groupBy(['r.id', 'r.name_zh', 'r.name_en', 'r.sort_order'])
+      .orderBy('r.sort_order')
+      .execute(),
+    termTotals(db, familyId, termId),
+  ]);
+  const weeksRated = await db
+    .selectFrom('points_rating_sheets')
+    .select(sql<number>`count(distinct week_start)::int`.as('n'))
+    .where('family_id', '=', familyId)
+    .where('term_id', '=', termId)
+    .executeTakeFirstOrThrow();
+  const homeWeeks = await db
+    .selectFrom('points_entries')
+    .select(sql<number>`count(distinct date_trunc('week', occurred_on))::int`.as('n'))
+    .where('family_id', '=', familyId)
+    .where('term_id', '=', termId)
+    .where('source_type', '=', 'home_activity')
+    .where('kind', '=', 'award')
+    .executeTakeFirstOrThrow();
+  return { children, guardians, attendance, activities, ratings, totals, weeksRated: Number(weeksRated.n), homeWeeks: Number(homeWeeks.n) };
 }

@@ -2,8 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppEnv, type AppOpenAPI } from '../../http/openapi.ts';
 import { presentEntry, presentRedemption, presentReward, presentRule, presentSchoolEvent, presentTerm, presentTermWithRules } from './points.presenter.ts';
+import { renderHandbookPdf } from './points.pdf.ts';
 import {
   AccountSummarySchema,
+  AggregateQuerySchema,
+  AggregatesSchema,
+  HandbookSchema,
+  TermQuerySchema,
   AttendanceResultSchema,
   CancelRedemptionSchema,
   ChildRatingScreenSchema,
@@ -257,6 +262,31 @@ const cancel = route({
   responses: { 200: jsonContent(RedemptionViewSchema, 'Cancelled'), ...writeErrors },
 });
 
+const aggregates = route({
+  method: 'get',
+  path: '/api/points/aggregates',
+  tags,
+  summary: 'Participation and points by class, school, community or subdistrict (school, community and district staff; audited). Group figures only; small groups show no points; no ranking of families.',
+  request: { query: AggregateQuerySchema },
+  responses: { 200: jsonContent(AggregatesSchema, 'Groups'), ...readErrors, ...errorResponses(409) },
+});
+const handbook = route({
+  method: 'get',
+  path: '/api/points/families/{id}/handbook',
+  tags,
+  summary: 'The Smart Parent Growth Handbook (智慧家长成长手册) of a family for a term (guardians; audited)',
+  request: { params: uuidParams('id'), query: TermQuerySchema },
+  responses: { 200: jsonContent(HandbookSchema, 'Handbook'), ...readErrors, ...errorResponses(409) },
+});
+const handbookPdf = route({
+  method: 'get',
+  path: '/api/points/families/{id}/handbook.pdf',
+  tags,
+  summary: 'The handbook as a print-ready A4 PDF with embedded Chinese fonts (guardians; audited)',
+  request: { params: uuidParams('id'), query: TermQuerySchema },
+  responses: { 200: { description: 'PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } }, ...readErrors, ...errorResponses(409) },
+});
+
 function markReplay(c: Context<AppEnv>, replayed: boolean) {
   if (replayed) c.header('Idempotent-Replayed', 'true');
 }
@@ -376,4 +406,19 @@ export function registerPointsRoutes(app: AppOpenAPI) {
   app.openapi(cancel, async (c) =>
     c.json(presentRedemption(await c.var.services.points.cancelRedemption(c.var.ctx, c.req.valid('param').id, c.req.valid('json'))), 200),
   );
+
+  app.openapi(aggregates, async (c) => {
+    const result = await c.var.services.points.aggregates(c.var.ctx, c.req.valid('query'));
+    return c.json({ ...result, term: presentTerm(result.term) }, 200);
+  });
+  app.openapi(handbook, async (c) => {
+    const book = await c.var.services.points.handbook(c.var.ctx, c.req.valid('param').id, c.req.valid('query').termId);
+    return c.json({ ...book, term: presentTerm(book.term) }, 200);
+  });
+  app.openapi(handbookPdf, async (c) => {
+    const book = await c.var.services.points.handbook(c.var.ctx, c.req.valid('param').id, c.req.valid('query').termId);
+    const pdf = await renderHandbookPdf(book);
+    const file = `handbook-${book.term.starts_on}.pdf`;
+    return c.body(new Uint8Array(pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${file}"`, 'cache-control': 'private, no-store' }) as never;
+  });
 }

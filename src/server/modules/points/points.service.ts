@@ -27,6 +27,7 @@ import {
   MIN_GROUP_FAMILIES,
   SCHOOL_EVENT_BACKDATE_DAYS,
 } from './points.defaults.ts';
+import { badgesFor } from './points.badges.ts';
 import * as repo from './points.repository.ts';
 import type { AttendanceKind } from './points.tables.ts';
 
@@ -1107,6 +1108,126 @@ export class PointsService {
       });
       return (await repo.findRedemption(trx, redemptionId))!;
     });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // aggregates for schools and the district
+
+  /**
+   * Participation and points per class, school, community or subdistrict for a term. District staff see the whole
+   * district, community admins their community's schools, school staff their own school (by class or as a whole).
+   * Only group counts and sums leave the database, and groups of fewer than MIN_GROUP_FAMILIES families show counts
+   * without points, so that no family can be singled out. There is no ranking of families anywhere.
+   */
+  async aggregates(ctx: RequestContext, query: { termId?: string; by: repo.AggregateBy }) {
+    const actor = requireAdult(ctx);
+    let schoolIds: string[] | null;
+    if (isDistrictStaff(actor)) schoolIds = null;
+    else {
+      const staffSchools = this.schoolStaffOf(actor);
+      const communitySchools = await repo.schoolsInCommunities(this.db, communitiesAdministered(actor));
+      schoolIds = [...new Set([...staffSchools, ...communitySchools])];
+      if (schoolIds.length === 0) throw new AppError('forbidden', 'Aggregates are for school, community and district staff.');
+      if (communitySchools.length === 0 && (query.by === 'community' || query.by === 'subdistrict')) {
+        throw new AppError('forbidden', 'School staff see their school by class or as a whole.');
+      }
+    }
+    const term = await this.resolveTerm(query.termId);
+    const rows = await repo.aggregate(this.db, { termId: term.id, by: query.by, schoolIds, districtCode: term.district_code });
+    await this.db.transaction().execute((trx) =>
+      recordAudit(trx, ctx, { action: 'points.aggregate_read', resourceType: 'points_term', resourceId: term.id, detail: { by: query.by, scope: schoolIds ?? 'district' } }),
+    );
+    const groups = rows.map((row) => {
+      const suppressed = row.families < MIN_GROUP_FAMILIES;
+      return {
+        key: row.key,
+        name: row.name,
+        parentName: row.parent_name,
+        families: row.families,
+        activeFamilies: row.active,
+        participationRate: row.families === 0 ? 0 : Math.round((row.active / row.families) * 1000) / 1000,
+        suppressed,
+        pointsEarned: suppressed ? null : row.earned,
+        pointsRedeemed: suppressed ? null : row.redeemed,
+        averagePerActiveFamily: suppressed || row.active === 0 ? null : Math.round((row.earned / row.active) * 10) / 10,
+        bySource: suppressed ? null : { homeActivity: row.home, attendance: row.attendance, childRating: row.rating },
+      };
+    });
+    const totals = {
+      families: rows.reduce((s, r) => s + r.families, 0),
+      activeFamilies: rows.reduce((s, r) => s + r.active, 0),
+      pointsEarned: groups.reduce((s, g) => s + (g.pointsEarned ?? 0), 0),
+      pointsRedeemed: groups.reduce((s, g) => s + (g.pointsRedeemed ?? 0), 0),
+    };
+    return { term, by: query.by, minGroupFamilies: MIN_GROUP_FAMILIES, groups, totals };
+  }
+
+  /** The term asked for, or the current term of the registry's only district. */
+  private async resolveTerm(termId?: string) {
+    if (termId) {
+      const term = await repo.findTerm(this.db, termId);
+      if (!term) throw new AppError('not_found', 'No such term.');
+      return term;
+    }
+    const district = await repo.soleDistrict(this.db);
+    const term = district ? await this.termFor(district, today()) : null;
+    if (!term) throw new AppError('points_no_term');
+    return term;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // the Smart Parent Growth Handbook (智慧家长成长手册)
+
+  /** A family's term in one view: school events attended, home activities, the children's ratings summary, points and badges. */
+  async handbook(ctx: RequestContext, familyId: string, termId?: string) {
+    const actor = requireAdult(ctx);
+    await this.requireGuardian(actor, familyId);
+    const family = (await repo.findFamily(this.db, familyId))!;
+    let term;
+    if (termId) {
+      term = await repo.findTerm(this.db, termId);
+      if (!term) throw new AppError('not_found', 'No such term.');
+    } else {
+      term = await this.termFor(await this.familyDistrict(familyId), today());
+      if (!term) throw new AppError('points_no_term');
+    }
+    const data = await repo.handbookData(this.db, familyId, term.id);
+    const account = await repo.findAccount(this.db, familyId);
+    await this.db.transaction().execute((trx) =>
+      recordAudit(trx, ctx, { action: 'points.handbook_read', resourceType: 'family', resourceId: familyId, detail: { basis: 'guardian', termId: term.id } }),
+    );
+    const bySource = (type: string) => Number(data.totals.find((t) => t.source_type === type)?.points ?? 0);
+    const activities = data.activities.filter((a) => a.times > 0);
+    const ratings = data.ratings.map((r) => ({ ruleId: r.rule_id, nameZh: r.name_zh, nameEn: r.name_en, ratings: r.ratings, average: Math.round(r.average * 10) / 10 }));
+    return {
+      family: {
+        id: family.id,
+        name: family.name,
+        guardians: data.guardians.map((g) => g.display_name),
+        children: data.children.map((c) => ({ displayName: c.display_name, schoolName: c.school_name, grade: c.grade })),
+      },
+      term,
+      generatedOn: today(),
+      points: {
+        earned: bySource('home_activity') + bySource('attendance') + bySource('child_rating'),
+        redeemed: -bySource('redemption'),
+        balance: account?.balance ?? 0,
+        homeActivity: bySource('home_activity'),
+        attendance: bySource('attendance'),
+        childRating: bySource('child_rating'),
+      },
+      classesAttended: data.attendance.map((a) => ({ heldOn: a.held_on, kind: a.kind, title: a.title, schoolName: a.school_name, attendee: a.attendee })),
+      activities: activities.map((a) => ({ ruleId: a.rule_id, nameZh: a.name_zh, nameEn: a.name_en, icon: a.icon, times: a.times, points: a.points })),
+      ratings,
+      weeksRated: data.weeksRated,
+      badges: badgesFor({
+        activities: activities.map((a) => ({ code: a.code, times: a.times })),
+        homeWeeks: data.homeWeeks,
+        attendance: data.attendance,
+        ratings,
+        weeksRated: data.weeksRated,
+      }),
+    };
   }
 
   /** Exposed for tests and tools: the smallest group size aggregates report points for. */

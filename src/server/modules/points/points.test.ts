@@ -517,4 +517,69 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     const audit = await db.selectFrom('audit_events').select('action').where('action', '=', 'points.rule_update').execute();
     assert.ok(audit.length >= 3);
   });
+
+  it('aggregates: group figures by class, school, community, subdistrict; small groups show no points; scope by role', async () => {
+    const { db } = fixture();
+    // Three more families at school A make its group large enough to show points.
+    for (let i = 0; i < 3; i++) {
+      const g = await buildUser(db);
+      const { family } = await buildFamily(db, { guardianIds: [g.id], children: [{ schoolId: world.orgs.schoolA.id }] });
+      const client = await TestClient.signedIn(app, g.login, g.password);
+      if (i < 2) assert.equal((await client.post(`/api/points/families/${family.id}/home-activities`, { ruleId: homeRules.dinner_talk!.id, idempotencyKey: key() })).status, 201);
+    }
+    const admin = await TestClient.signedIn(app, world.users.districtAdmin.login, world.users.districtAdmin.password);
+    for (const by of ['class', 'school', 'community', 'subdistrict']) {
+      const result = await admin.get(`/api/points/aggregates?by=${by}`);
+      assert.equal(result.status, 200, `${by}: ${JSON.stringify(result.body)}`);
+      assert.equal(result.body.by, by);
+      for (const group of result.body.groups) {
+        assert.ok(group.activeFamilies <= group.families);
+        if (group.families < result.body.minGroupFamilies) {
+          assert.equal(group.suppressed, true);
+          assert.equal(group.pointsEarned, null, 'no points for groups that could single out a family');
+        }
+      }
+      const text = JSON.stringify(result.body);
+      assert.ok(!text.includes(world.familyA.family.name) && !text.includes(world.users.parentA.display_name), 'no family or parent names');
+    }
+    const bySchool = await admin.get('/api/points/aggregates?by=school');
+    const schoolA = bySchool.body.groups.find((g: { key: string }) => g.key === world.orgs.schoolA.id);
+    assert.ok(schoolA.families >= 4);
+    assert.equal(schoolA.suppressed, false);
+    assert.ok(schoolA.pointsEarned > 0);
+    assert.ok(schoolA.activeFamilies >= 3);
+    const schoolB = bySchool.body.groups.find((g: { key: string }) => g.key === world.orgs.schoolB.id);
+    assert.equal(schoolB.suppressed, true);
+
+    const teacher = await TestClient.signedIn(app, world.users.teacherA.login, world.users.teacherA.password);
+    const own = await teacher.get('/api/points/aggregates?by=class');
+    assert.equal(own.status, 200);
+    assert.ok(own.body.groups.every((g: { key: string }) => g.key.startsWith(world.orgs.schoolA.id)), 'school staff see their school only');
+    assert.equal((await teacher.get('/api/points/aggregates?by=subdistrict')).body.error, 'forbidden');
+    assert.equal((await parentA.get('/api/points/aggregates')).body.error, 'forbidden');
+    assert.equal((await TestClient.signedIn(app, world.users.venueManagerA.login, world.users.venueManagerA.password).then((c) => c.get('/api/points/aggregates'))).status, 403);
+    const audit = await db.selectFrom('audit_events').select('action').where('action', '=', 'points.aggregate_read').execute();
+    assert.ok(audit.length >= 5);
+  });
+
+  it('the growth handbook: page data and a print-ready A4 PDF with embedded Chinese fonts', async () => {
+    const book = await parentA.get(`/api/points/families/${familyA}/handbook`);
+    assert.equal(book.status, 200, JSON.stringify(book.body));
+    assert.equal(book.body.family.name, world.familyA.family.name);
+    assert.ok(book.body.classesAttended.some((c: { title: string }) => c.title === '如何陪孩子读书'));
+    assert.ok(book.body.activities.some((a: { nameZh: string; times: number }) => a.nameZh === '亲子共读' && a.times > 0));
+    assert.equal(book.body.points.earned, book.body.points.homeActivity + book.body.points.attendance + book.body.points.childRating);
+    assert.ok(book.body.badges.some((b: { code: string }) => b.code === 'school_partner') === book.body.classesAttended.length >= 3);
+    const pdf = await parentA.request('GET', `/api/points/families/${familyA}/handbook.pdf`);
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    const bytes = Buffer.from(pdf.body as string, 'latin1');
+    assert.ok(String(pdf.body).startsWith('%PDF-'), 'a PDF');
+    assert.match(String(pdf.body), /MediaBox \[0 0 595\.28 841\.89\]/, 'A4');
+    assert.match(String(pdf.body), /NotoSansHans-Regular/, 'the Chinese font is embedded');
+    assert.ok(bytes.length > 5000);
+    const other = await TestClient.signedIn(app, world.users.parentB.login, world.users.parentB.password);
+    assert.equal((await other.get(`/api/points/families/${familyA}/handbook.pdf`)).status, 403);
+    assert.equal((await parentA.get(`/api/points/families/${familyA}/handbook?termId=${randomUUID()}`)).status, 404);
+  });
 });
