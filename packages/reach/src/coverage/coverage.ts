@@ -104,26 +104,31 @@ export function coverageGrid(boundary: Boundary, cellM: number): { cells: Omit<C
 /** Sutherland–Hodgman: clip a polygon ring by an axis-aligned square (a convex clipper). */
 function clipToSquare(ring: number[][], xmin: number, ymin: number, xmax: number, ymax: number): number[][] {
   let pts = ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1] ? ring.slice(0, -1) : ring.slice();
-  const edges: [(p: number[]) => boolean, (a: number[], b: number[]) => number[]][] = [
-    [(p) => p[0] >= xmin, (a, b) => [xmin, a[1] + ((b[1] - a[1]) * (xmin - a[0])) / (b[0] - a[0])]],
-    [(p) => p[0] <= xmax, (a, b) => [xmax, a[1] + ((b[1] - a[1]) * (xmax - a[0])) / (b[0] - a[0])]],
-    [(p) => p[1] >= ymin, (a, b) => [a[0] + ((b[0] - a[0]) * (ymin - a[1])) / (b[1] - a[1]), ymin]],
-    [(p) => p[1] <= ymax, (a, b) => [a[0] + ((b[0] - a[0]) * (ymax - a[1])) / (b[1] - a[1]), ymax]],
-  ];
-  for (const [inside, inter] of edges) {
-    if (pts.length === 0) break;
-    const out: number[][] = [];
-    for (let i = 0; i < pts.length; i++) {
-      const cur = pts[i], prev = pts[(i + pts.length - 1) % pts.length];
-      const ci = inside(cur), pi = inside(prev);
-      if (ci) {
-        if (!pi) out.push(inter(prev, cur));
-        out.push(cur);
-      } else if (pi) out.push(inter(prev, cur));
-    }
-    pts = out;
-  }
+  // Left, right, bottom, top half-planes in turn (same order and arithmetic as before, no closures per call).
+  pts = clipHalf(pts, 0, xmin, true);
+  if (pts.length > 0) pts = clipHalf(pts, 0, xmax, false);
+  if (pts.length > 0) pts = clipHalf(pts, 1, ymin, true);
+  if (pts.length > 0) pts = clipHalf(pts, 1, ymax, false);
   return pts;
+}
+
+/** Keeps the part of the polygon with coordinate `axis` ≥ bound (`above`) or ≤ bound. */
+function clipHalf(pts: number[][], axis: 0 | 1, bound: number, above: boolean): number[][] {
+  const out: number[][] = [];
+  const other = axis === 0 ? 1 : 0;
+  const n = pts.length;
+  for (let i = 0; i < n; i++) {
+    const cur = pts[i], prev = pts[(i + n - 1) % n];
+    const ci = above ? cur[axis] >= bound : cur[axis] <= bound;
+    const pi = above ? prev[axis] >= bound : prev[axis] <= bound;
+    if (ci !== pi) {
+      // Intersection of prev→cur with the line: same formula as the original per-edge closures.
+      const q = prev[other] + ((cur[other] - prev[other]) * (bound - prev[axis])) / (cur[axis] - prev[axis]);
+      out.push(axis === 0 ? [bound, q] : [q, bound]);
+    }
+    if (ci) out.push(cur);
+  }
+  return out;
 }
 
 function round7(v: number): number {
@@ -278,24 +283,32 @@ export interface CellIndex {
 
 /** Indexes snapped cells by the nodes they lead to (seedsFrom). */
 export function cellIndex(g: WalkGraph, snaps: (Snap | null)[]): CellIndex {
-  const pairs: [number, number, number][] = [];
+  // Two passes over the cells (count, then fill) into typed arrays; no per-pair objects.
   const linkCells = new Map<number, number[]>();
-  snaps.forEach((s, ci) => {
-    if (!s) return;
-    for (const nc of seedsFrom(g, s)) pairs.push([nc.node, ci, nc.seconds]);
+  const seedLists: ReturnType<typeof seedsFrom>[] = new Array(snaps.length);
+  const nodeOff = new Uint32Array(g.nodeCount + 1);
+  for (let ci = 0; ci < snaps.length; ci++) {
+    const s = snaps[ci];
+    if (!s) continue;
+    const seeds = seedsFrom(g, s);
+    seedLists[ci] = seeds;
+    for (const nc of seeds) nodeOff[nc.node + 1]++;
     const arr = linkCells.get(s.link);
     if (arr) arr.push(ci);
     else linkCells.set(s.link, [ci]);
-  });
-  const nodeOff = new Uint32Array(g.nodeCount + 1);
-  for (const [u] of pairs) nodeOff[u + 1]++;
+  }
   for (let u = 0; u < g.nodeCount; u++) nodeOff[u + 1] += nodeOff[u];
   const pos = nodeOff.slice(0, g.nodeCount);
-  const nodeCell = new Uint32Array(pairs.length), nodeCost = new Float64Array(pairs.length);
-  for (const [u, ci, c] of pairs) {
-    const p = pos[u]++;
-    nodeCell[p] = ci;
-    nodeCost[p] = c;
+  const total = nodeOff[g.nodeCount];
+  const nodeCell = new Uint32Array(total), nodeCost = new Float64Array(total);
+  for (let ci = 0; ci < snaps.length; ci++) {
+    const seeds = seedLists[ci];
+    if (!seeds) continue;
+    for (const nc of seeds) {
+      const p = pos[nc.node]++;
+      nodeCell[p] = ci;
+      nodeCost[p] = nc.seconds;
+    }
   }
   return { nodeOff, nodeCell, nodeCost, linkCells };
 }
