@@ -4,6 +4,7 @@ import { migrate } from './db/migrate.ts';
 import { reindexStale } from './modules/directory/directory.search.ts';
 import { seedYuzhongDirectory } from './seed/yuzhong-directory.ts';
 import { seedYuzhongDemo } from './seed/yuzhong-demo.ts';
+import { seedYuzhongClasses } from './seed/yuzhong-classes.ts';
 import { seedYuzhongRoutes } from './seed/yuzhong-routes.ts';
 
 /** Opens the configured database, applies migrations and (if configured) seeds the demo. */
@@ -16,6 +17,7 @@ export async function openDatabase(config: Config, log: (line: string) => void =
       if (await seedYuzhongDemo(database.db)) log('Yuzhong demo data seeded');
       if (await seedYuzhongDirectory(database.db)) log('Yuzhong directory demo seeded (bases, cultural spaces, practice bases, offers)');
       if (await seedYuzhongRoutes(database.db)) log('Yuzhong study-tour routes seeded');
+      if (await seedYuzhongClasses(database.db)) log('Yuzhong demo classes seeded (catalogue, 2,520 demo library entries, classes and sessions at demo parent schools)');
     }
     // Search rows are built in JavaScript (word segmentation, pinyin): index what is missing or outdated.
     await reindexStale(database.db, log);

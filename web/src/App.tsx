@@ -24,6 +24,8 @@ const StudyRouteDetailPage = lazy(() => import('./pages/study/RouteDetailPage.ts
 const StudyRoutePrintPage = lazy(() => import('./pages/study/RoutePrintPage.tsx'));
 const StudyRouteEditorPage = lazy(() => import('./pages/study/RouteEditorPage.tsx'));
 const StudyVisitsPage = lazy(() => import('./pages/study/VisitsPage.tsx'));
+// Parent-school classes: one lazily loaded module with its own sub-routes.
+const ClassesRoutes = lazy(() => import('./pages/classes/ClassesRoutes.tsx'));
 // Directory import/export for district staff and community admins.
 const DirectoryImportPage = lazy(() => import('./pages/directory/DirectoryImportPage.tsx'));
 
@@ -137,6 +139,14 @@ function AppRoutes() {
                 <StudyVisitsPage />
               </Suspense>
             </RequireRole>
+          }
+        />
+        <Route
+          path="classes/*"
+          element={
+            <Suspense fallback={<Loading />}>
+              <ClassesRoutes />
+            </Suspense>
           }
         />
         <Route path="family/:id" element={<FamilyPage />} />

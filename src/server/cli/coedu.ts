@@ -6,6 +6,7 @@ import { DEMO_ACCOUNTS, seedYuzhongDemo } from '../seed/yuzhong-demo.ts';
 import { seedYuzhongDirectory } from '../seed/yuzhong-directory.ts';
 import { runExportHsds, runImportVenues } from '../modules/directory/import.cli.ts';
 import { seedYuzhongRoutes } from '../seed/yuzhong-routes.ts';
+import { seedYuzhongClasses } from '../seed/yuzhong-classes.ts';
 
 const USAGE = `coedu — CoEdu Circle (共育圈) command line
 
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
         const seeded = await seedYuzhongDemo(database.db);
         await seedYuzhongDirectory(database.db);
         await seedYuzhongRoutes(database.db);
+        await seedYuzhongClasses(database.db);
         console.log(seeded ? `Yuzhong demo seeded; sign-ins: ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}` : 'demo data already present; nothing to do');
       });
     case 'import':

@@ -49,6 +49,7 @@ function Header() {
     { to: '/map', label: t('nav.map'), show: true },
     { to: '/study', label: t('study.nav.map'), show: true, end: true },
     { to: '/study/routes', label: t('study.nav.routes'), show: true },
+    { to: '/classes', label: t('classes.nav'), show: true },
     {
       to: '/study/visits',
       label: t('study.nav.visits'),

@@ -1,7 +1,9 @@
 // English. Same keys as zh-CN.ts (enforced by the `Messages` type).
 import type { Messages } from './zh-CN.ts';
+import { classesEn } from '../pages/classes/i18n.ts';
 
 export const en: Messages = {
+  classes: classesEn,
   app: {
     name: 'CoEdu Circle',
     tagline: 'A 15-minute circle where schools, families and communities raise children together',

@@ -1,5 +1,8 @@
 // 简体中文（默认语言）。The English file must have exactly the same keys (checked by the type `Messages`).
+import { classesZh } from '../pages/classes/i18n.ts';
+
 export const zhCN = {
+  classes: classesZh,
   app: {
     name: '共育圈',
     tagline: '15 分钟校家社协同育人服务圈',

