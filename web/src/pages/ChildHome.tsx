@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { ErrorNotice, Modal, useAction, usePageTitle } from '../components/ui.tsx';
@@ -68,6 +68,9 @@ export function ChildHome() {
         <h1 className="child-hello">{t('child.hello', { name: child.displayName })}</h1>
         <p className="child-welcome">{t('child.welcome')}</p>
         <p className="child-body">{t('child.body')}</p>
+        <Link to="/points/rate" className="btn btn-primary btn-child-big" data-testid="child-rate-link">
+          {t('points.child.open')}
+        </Link>
       </main>
       <footer className="child-foot">
         <button type="button" className="btn-child-exit" data-testid="child-exit" onClick={() => setAsking(true)}>

@@ -209,9 +209,5 @@ describeEachDatabase('points ledger properties (fast-check)', (fixture) => {
       }),
       { numRuns: Number(process.env.POINTS_PROPERTY_RUNS ?? 20), seed: process.env.POINTS_PROPERTY_SEED ? Number(process.env.POINTS_PROPERTY_SEED) : undefined },
     );
-    // The concurrent steps opened several pooled connections. pg-pool's end() resolves before idle sockets have
-    // closed, and the harness then drops the database with (force), which kills them with an error the pool has no
-    // listener for. Let the pool retire its idle clients first (idleTimeoutMillis, 10 s by default).
-    if (fixture().kind === 'postgres') await new Promise((resolve) => setTimeout(resolve, 11_000));
   });
 });

@@ -273,16 +273,13 @@ export async function findAccount(db: Kysely<DB>, familyId: string) {
  * parallel. Statements after this one see everything committed by earlier holders of the lock.
  */
 export async function lockAccount(trx: Kysely<DB>, familyId: string, districtCode: string | null) {
-  await trx
+  // One round trip: insert the account or, when it exists, take its row lock (ON CONFLICT DO UPDATE locks the row,
+  // waiting for any other holder) and return its current values.
+  return trx
     .insertInto('points_accounts')
     .values({ family_id: familyId, district_code: districtCode })
-    .onConflict((oc) => oc.column('family_id').doNothing())
-    .execute();
-  return trx
-    .selectFrom('points_accounts')
-    .select(['family_id', 'district_code', 'balance', 'entry_count'])
-    .where('family_id', '=', familyId)
-    .forUpdate()
+    .onConflict((oc) => oc.column('family_id').doUpdateSet({ family_id: sql`excluded.family_id` }))
+    .returning(['family_id', 'district_code', 'balance', 'entry_count'])
     .executeTakeFirstOrThrow();
 }
 

@@ -417,8 +417,11 @@ export class PointsService {
       });
     }
     const district = await this.familyDistrict(familyId);
-    await this.termFor(district, occurredOn); // makes sure the district has a term (and so rules) for the day
-    const rule = await repo.findRuleWithTerm(this.db, input.ruleId);
+    let rule = await repo.findRuleWithTerm(this.db, input.ruleId);
+    if (!rule) {
+      await this.termFor(district, occurredOn); // a district without a term for the day gets its default one
+      rule = await repo.findRuleWithTerm(this.db, input.ruleId);
+    }
     if (!rule || rule.kind !== 'home_activity' || !rule.active || rule.district_code !== district) {
       throw new AppError('points_rule_unknown', undefined, { issues: [{ path: 'ruleId', message: 'Not an active home activity of your district' }] });
     }
