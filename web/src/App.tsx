@@ -15,6 +15,12 @@ import { TokensPage } from './pages/Tokens.tsx';
 
 // MapLibre is large: load it only when the map is opened.
 const MapPage = lazy(() => import('./pages/MapPage.tsx'));
+// Points bank (its words register with i18next when messages.ts loads).
+import './pages/points/messages.ts';
+const FamilyPointsPage = lazy(() => import('./pages/points/FamilyPoints.tsx'));
+const PointsHandbookPage = lazy(() => import('./pages/points/Handbook.tsx'));
+const StaffPointsPage = lazy(() => import('./pages/points/StaffPoints.tsx'));
+const ChildRatingsPage = lazy(() => import('./pages/points/ChildRatings.tsx'));
 // The coverage page brings MapLibre and ECharts: loaded on demand too.
 const CoveragePage = lazy(() => import('./pages/CoveragePage.tsx'));
 // Study map, routes, route sheet, editor and group visits (MapLibre too): on demand.
@@ -32,6 +38,12 @@ const DirectoryImportPage = lazy(() => import('./pages/directory/DirectoryImport
 /** In child mode the app is one child-safe screen; every other address leads back to it. */
 function ChildModeRoutes() {
   const location = useLocation();
+  if (location.pathname === '/points/rate')
+    return (
+      <Suspense fallback={<Loading />}>
+        <ChildRatingsPage />
+      </Suspense>
+    );
   if (location.pathname !== '/') return <Navigate to="/" replace />;
   return <ChildHome />;
 }
@@ -184,6 +196,10 @@ function AppRoutes() {
             </RequireRole>
           }
         />
+        <Route path="points" element={<Suspense fallback={<Loading />}><FamilyPointsPage /></Suspense>} />
+        <Route path="points/family/:id" element={<Suspense fallback={<Loading />}><FamilyPointsPage /></Suspense>} />
+        <Route path="points/family/:id/handbook" element={<Suspense fallback={<Loading />}><PointsHandbookPage /></Suspense>} />
+        <Route path="points/staff" element={<Suspense fallback={<Loading />}><RequireRole roles={STAFF_ROLES}><StaffPointsPage /></RequireRole></Suspense>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

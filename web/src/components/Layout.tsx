@@ -47,6 +47,7 @@ function Header() {
   const links: { to: string; label: string; show: boolean; end?: boolean }[] = [
     { to: '/', label: t('nav.home'), show: true, end: true },
     { to: '/map', label: t('nav.map'), show: true },
+    { to: hasRole(session, ...STAFF_ROLES) ? '/points/staff' : '/points', label: t('points.nav'), show: true },
     { to: '/study', label: t('study.nav.map'), show: true, end: true },
     { to: '/study/routes', label: t('study.nav.routes'), show: true },
     { to: '/classes', label: t('classes.nav'), show: true },
