@@ -12,8 +12,9 @@
  * checks, booking, counters, reminder, audit row, stored answer. "hot" runs put every client on one session (one row
  * lock serialises them all).
  *
- * pgbench runs the statements the service runs for a booking (the idempotency look-up, the family's members, then
- * the transaction) from a script written below, with -c = the HTTP client count, -M prepared, over TCP.
+ * pgbench runs the statements the service runs for a booking (one transaction: the key claimed with the family's
+ * members, family lock, session row lock, conflict check, booking, counters with reminder, audit row with the stored
+ * answer) from a script written below, with -c = the HTTP client count, -M prepared, over TCP.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -143,17 +144,14 @@ async function main() {
 select id as fam, user_id as uid from bench_families where i = :f \\gset
 select id as sid from bench_sessions where i = :s \\gset
 \\set key random(1, 2000000000)
-select operation, request_hash, status_code, response from class_idempotency where user_id = :uid and key = 'pgbench-' || :n || '-' || :key;
-select (select json_agg(user_id) from family_guardians where family_id = :fam) as guardians, (select json_agg(json_build_object('id', id, 'school_id', school_id)) from children where family_id = :fam) as children;
 begin;
-insert into class_idempotency (user_id, key, operation, request_hash, status_code, response) values (:uid, 'pgbench-' || :n || '-' || :key, 'book', md5(:fam), 0, 'null') on conflict (user_id, key) do nothing returning key;
+with claim as (insert into class_idempotency (user_id, key, operation, request_hash, status_code, response) values (:uid, 'pgbench-' || :n || '-' || :key, 'book', md5(:fam), 0, 'null') on conflict (user_id, key) do nothing returning key) select (select key from claim) as claimed, (select json_agg(user_id) from family_guardians where family_id = :fam) as guardians, (select json_agg(json_build_object('id', id, 'school_id', school_id)) from children where family_id = :fam) as children;
 select pg_advisory_xact_lock(7243005, hashtext(:fam));
 select s.*, s.held_on::text, k.title, k.mode, k.kind, k.audience, k.per_family_limit, k.reminder_minutes, k.organisation_id, o.name, o.kind, o.division_code from class_sessions s join classes k on k.id = s.class_id join organisations o on o.id = k.organisation_id where s.id = :sid for update of s;
 select b.id, b.family_id from class_bookings b where b.session_id = :sid and b.status in ('confirmed', 'waitlisted') and (b.family_id = :fam or b.guardian_user_ids && ('{' || :uid || '}')::uuid[]) limit 1;
 insert into class_bookings (session_id, class_id, family_id, booked_by, guardian_user_ids, child_ids, seats, status, confirmed_at) select :sid::uuid, class_id, :fam::uuid, :uid::uuid, ('{' || :uid || '}')::uuid[], '{}'::uuid[], 1, 'confirmed', now() from class_sessions where id = :sid returning id, seq, session_id, class_id, family_id, booked_by, guardian_user_ids, child_ids, seats, status, promoted, confirmed_at, cancelled_at, cancel_reason, created_at \\gset b_
 with counters as (update class_sessions set seats_taken = seats_taken + 1, waitlist_count = waitlist_count + 0, updated_at = now() where id = :sid returning id) insert into class_reminders (booking_id, session_id, due_at) select :b_id::uuid, id, now() + interval '1 day' from counters where true on conflict (booking_id) do update set due_at = excluded.due_at, status = 'pending';
-insert into audit_events (actor_user_id, actor_child_id, action, resource_type, resource_id, ip, detail) values (:uid, null, 'classes.book', 'class_booking', :b_id, null, '{"seats": 1}');
-update class_idempotency set status_code = 201, response = '{"id": "x", "status": "confirmed", "seats": 1, "guardianUserIds": [], "childIds": []}' where user_id = :uid and key = 'pgbench-' || :n || '-' || :key;
+with audit as (insert into audit_events (actor_user_id, actor_child_id, action, resource_type, resource_id, ip, detail) values (:uid, null, 'classes.book', 'class_booking', :b_id, null, '{"seats": 1}'::jsonb)) update class_idempotency set status_code = 201, response = '{"id": "x", "status": "confirmed", "seats": 1, "guardianUserIds": [], "childIds": []}'::jsonb where user_id = :uid and key = 'pgbench-' || :n || '-' || :key;
 commit;
 `,
     );

@@ -32,6 +32,35 @@ export async function claimKey(db: Kysely<DB>, claim: { userId: string; key: str
   return Boolean(row);
 }
 
+/** Claims a key and reads a family's members in one round trip (the booking hot path). */
+export async function claimKeyWithFamily(db: Kysely<DB>, claim: { userId: string; key: string; operation: string; hash: string }, familyId: string) {
+  const { rows } = await sql<{ claimed: string | null; guardians: string[] | null; children: { id: string; school_id: string | null }[] | null }>`
+    with claim as (
+      insert into class_idempotency (user_id, key, operation, request_hash, status_code, response)
+      values (${claim.userId}, ${claim.key}, ${claim.operation}, ${claim.hash}, 0, 'null')
+      on conflict (user_id, key) do nothing returning key)
+    select (select key from claim) as claimed,
+           (select json_agg(user_id) from family_guardians where family_id = ${familyId}) as guardians,
+           (select json_agg(json_build_object('id', id, 'school_id', school_id)) from children where family_id = ${familyId}) as children`.execute(db);
+  const row = rows[0]!;
+  return { claimed: row.claimed !== null, members: { guardianIds: row.guardians ?? [], children: row.children ?? [] } };
+}
+
+/** Stores the answer and writes the change's audit row in one statement (same transaction as the change). */
+export async function storeAnswerWithAudit(
+  db: Kysely<DB>,
+  userId: string,
+  key: string,
+  status: number,
+  response: unknown,
+  audit: { actorUserId: string | null; actorChildId: string | null; action: string; resourceType: string; resourceId: string | null; ip: string | null; detail: Record<string, unknown> },
+) {
+  await sql`with audit as (
+      insert into audit_events (actor_user_id, actor_child_id, action, resource_type, resource_id, ip, detail)
+      values (${audit.actorUserId}, ${audit.actorChildId}, ${audit.action}, ${audit.resourceType}, ${audit.resourceId}, ${audit.ip}, ${JSON.stringify(audit.detail)}::jsonb))
+    update class_idempotency set status_code = ${status}, response = ${JSON.stringify(response)}::jsonb where user_id = ${userId} and key = ${key}`.execute(db);
+}
+
 export async function storeAnswer(db: Kysely<DB>, userId: string, key: string, status: number, response: unknown) {
   await db.updateTable('class_idempotency').set({ status_code: status, response: JSON.stringify(response) }).where('user_id', '=', userId).where('key', '=', key).execute();
 }

@@ -446,8 +446,8 @@ export class ClassesService {
     if (!isGuardianOf(actor, input.familyId)) throw new AppError('out_of_scope', 'You book for your own family only.');
     const childIds = input.childIds ?? [];
     const request = { sessionId, familyId: input.familyId, guardianUserIds: input.guardianUserIds, childIds };
-    return idempotent(this.db, { userId: actor.userId, key, operation: 'book', request }, async (trx) => {
-      const members = await repo.familyMembers(trx, input.familyId);
+    return idempotent(this.db, { userId: actor.userId, key, operation: 'book', request }, async (trx, family) => {
+      const members = family!;
       const issues: ErrorIssue[] = [];
       if (new Set(input.guardianUserIds).size !== input.guardianUserIds.length) issues.push({ path: 'guardianUserIds', message: 'A guardian is listed twice' });
       if (new Set(childIds).size !== childIds.length) issues.push({ path: 'childIds', message: 'A child is listed twice' });
@@ -489,10 +489,13 @@ export class ClassesService {
       const booking = await repo.insertBooking(trx, { sessionId, classId: s.class_id, familyId: input.familyId, bookedBy: actor.userId, guardianIds: input.guardianUserIds, childIds, status });
       const due = status === 'confirmed' ? this.reminderDue(s) : null;
       await repo.countBookingAndRemind(trx, sessionId, status === 'confirmed' ? seats : 0, status === 'waitlisted' ? 1 : 0, due ? { bookingId: booking.id, dueAt: due } : null);
-      await recordAudit(trx, ctx, { action: 'classes.book', resourceType: 'class_booking', resourceId: booking.id, detail: { sessionId, familyId: input.familyId, seats, children: childIds.length, status } });
       const position = status === 'waitlisted' ? s.waitlist_count + 1 : null;
-      return { status: 201, body: presentBooking(booking, position) };
-    });
+      return {
+        status: 201,
+        body: presentBooking(booking, position),
+        audit: { action: 'classes.book', resourceType: 'class_booking', resourceId: booking.id, detail: { sessionId, familyId: input.familyId, seats, children: childIds.length, status } },
+      };
+    }, { familyId: input.familyId, ctx });
   }
 
   /** A guardian cancels (until the deadline; a waitlisted booking until the start); staff of the class may always. */

@@ -234,58 +234,58 @@ describeEachDatabase('parent-school classes: catalogue, sessions, booking, waitl
 
   it('concurrent bookings never overfill a session or book a family twice; concurrent cancels promote in queue order', () =>
     withOwnPool(fixture(), async (db) => {
-    const service = new ClassesService(db, fixture().config);
-    const s = (await schoolAdmin.post(`/api/classes/${classId}/sessions`, { startsAt: inHours(40), durationMinutes: 60, capacity: 5, waitlistCapacity: 5 })).body.items[0];
-    const families = await Promise.all(Array.from({ length: 24 }, () => familyWith(db)));
-    const results = await Promise.allSettled(
-      families.flatMap((f, i) => [
-        service.book(f.ctx, s.id, `race-${i}-a`, { familyId: f.family.id, guardianUserIds: [f.users[0]!.id] }),
-        service.book(f.ctx, s.id, `race-${i}-b`, { familyId: f.family.id, guardianUserIds: [f.users[0]!.id] }),
-        service.book(f.ctx, s.id, `race-${i}-a`, { familyId: f.family.id, guardianUserIds: [f.users[0]!.id] }),
-      ]),
-    );
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.id);
-    assert.ok(refused.every((id) => id === 'class_session_full' || id === 'class_already_booked'), refused.join(','));
-    const state = await sessionState(db, s.id);
-    assert.equal(state.seats_taken, 5);
-    assert.equal(state.waitlist_count, 5);
-    assert.equal(state.bookings.filter((b) => b.status === 'confirmed').length, 5);
-    assert.equal(new Set(state.bookings.map((b) => b.family_id)).size, state.bookings.length, 'no family twice');
-    // The same key answered the same both times.
-    for (let i = 0; i < families.length; i++) {
-      const [a, , again] = results.slice(i * 3, i * 3 + 3);
-      assert.equal(a!.status, again!.status);
-      if (a!.status === 'fulfilled') assert.equal((a as PromiseFulfilledResult<{ body: { id: string } }>).value.body.id, (again as PromiseFulfilledResult<{ body: { id: string } }>).value.body.id);
-    }
-    const confirmed = state.bookings.filter((b) => b.status === 'confirmed');
-    const waiting = state.bookings.filter((b) => b.status === 'waitlisted');
-    const byFamily = new Map(families.map((f) => [f.family.id, f]));
-    await Promise.all(confirmed.slice(0, 3).map((b, i) => service.cancelBooking(byFamily.get(b.family_id)!.ctx, b.id, `race-cancel-${i}`)));
-    const end = await sessionState(db, s.id);
-    assert.equal(end.seats_taken, 5);
-    assert.deepEqual(
-      end.bookings.filter((b) => b.status === 'waitlisted').map((b) => b.id),
-      waiting.slice(3).map((b) => b.id),
-      'the first three in the queue got the seats',
-    );
-  }));
+      const service = new ClassesService(db, fixture().config);
+      const s = (await schoolAdmin.post(`/api/classes/${classId}/sessions`, { startsAt: inHours(40), durationMinutes: 60, capacity: 5, waitlistCapacity: 5 })).body.items[0];
+      const families = await Promise.all(Array.from({ length: 24 }, () => familyWith(db)));
+      const results = await Promise.allSettled(
+        families.flatMap((f, i) => [
+          service.book(f.ctx, s.id, `race-${i}-a`, { familyId: f.family.id, guardianUserIds: [f.users[0]!.id] }),
+          service.book(f.ctx, s.id, `race-${i}-b`, { familyId: f.family.id, guardianUserIds: [f.users[0]!.id] }),
+          service.book(f.ctx, s.id, `race-${i}-a`, { familyId: f.family.id, guardianUserIds: [f.users[0]!.id] }),
+        ]),
+      );
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.id);
+      assert.ok(refused.every((id) => id === 'class_session_full' || id === 'class_already_booked'), refused.join(','));
+      const state = await sessionState(db, s.id);
+      assert.equal(state.seats_taken, 5);
+      assert.equal(state.waitlist_count, 5);
+      assert.equal(state.bookings.filter((b) => b.status === 'confirmed').length, 5);
+      assert.equal(new Set(state.bookings.map((b) => b.family_id)).size, state.bookings.length, 'no family twice');
+      // The same key answered the same both times.
+      for (let i = 0; i < families.length; i++) {
+        const [a, , again] = results.slice(i * 3, i * 3 + 3);
+        assert.equal(a!.status, again!.status);
+        if (a!.status === 'fulfilled') assert.equal((a as PromiseFulfilledResult<{ body: { id: string } }>).value.body.id, (again as PromiseFulfilledResult<{ body: { id: string } }>).value.body.id);
+      }
+      const confirmed = state.bookings.filter((b) => b.status === 'confirmed');
+      const waiting = state.bookings.filter((b) => b.status === 'waitlisted');
+      const byFamily = new Map(families.map((f) => [f.family.id, f]));
+      await Promise.all(confirmed.slice(0, 3).map((b, i) => service.cancelBooking(byFamily.get(b.family_id)!.ctx, b.id, `race-cancel-${i}`)));
+      const end = await sessionState(db, s.id);
+      assert.equal(end.seats_taken, 5);
+      assert.deepEqual(
+        end.bookings.filter((b) => b.status === 'waitlisted').map((b) => b.id),
+        waiting.slice(3).map((b) => b.id),
+        'the first three in the queue got the seats',
+      );
+    }));
 
   it('reminders are sent once when due, by any number of workers', () =>
     withOwnPool(fixture(), async (db) => {
-    const service = new ClassesService(db, fixture().config);
-    const s = (await schoolAdmin.post(`/api/classes/${classId}/sessions`, { startsAt: inHours(0.5), durationMinutes: 60, capacity: 10 })).body.items[0];
-    const fams = await Promise.all([familyWith(db), familyWith(db, 2)]);
-    for (const [i, f] of fams.entries()) await service.book(f.ctx, s.id, `remind-key-${i}`, { familyId: f.family.id, guardianUserIds: f.users.map((u) => u.id) });
-    const sent = await Promise.all([service.processDueReminders(), service.processDueReminders(), service.processDueReminders()]);
-    assert.equal(sent.reduce((a, b) => a + b, 0), 2, 'two bookings, two reminders, whoever sent them');
-    assert.equal(await service.processDueReminders(), 0);
-    const notes = await db.selectFrom('class_notifications').select(['user_id']).where('session_id', '=', s.id).where('kind', '=', 'reminder').execute();
-    assert.equal(notes.length, 3, 'one per guardian');
-    const guardian = await TestClient.signedIn(app, fams[1]!.users[1]!.login, fams[1]!.users[1]!.password);
-    const inbox = await guardian.get('/api/classes/notifications');
-    assert.equal(inbox.body.items[0].kind, 'reminder');
-    const read = await guardian.post(`/api/classes/notifications/${inbox.body.items[0].id}/read`, {});
-    assert.ok(read.body.readAt);
-    assert.equal((await parent.post(`/api/classes/notifications/${inbox.body.items[0].id}/read`, {})).status, 404, 'not somebody else’s');
-  }));
+      const service = new ClassesService(db, fixture().config);
+      const s = (await schoolAdmin.post(`/api/classes/${classId}/sessions`, { startsAt: inHours(0.5), durationMinutes: 60, capacity: 10 })).body.items[0];
+      const fams = await Promise.all([familyWith(db), familyWith(db, 2)]);
+      for (const [i, f] of fams.entries()) await service.book(f.ctx, s.id, `remind-key-${i}`, { familyId: f.family.id, guardianUserIds: f.users.map((u) => u.id) });
+      const sent = await Promise.all([service.processDueReminders(), service.processDueReminders(), service.processDueReminders()]);
+      assert.equal(sent.reduce((a, b) => a + b, 0), 2, 'two bookings, two reminders, whoever sent them');
+      assert.equal(await service.processDueReminders(), 0);
+      const notes = await db.selectFrom('class_notifications').select(['user_id']).where('session_id', '=', s.id).where('kind', '=', 'reminder').execute();
+      assert.equal(notes.length, 3, 'one per guardian');
+      const guardian = await TestClient.signedIn(app, fams[1]!.users[1]!.login, fams[1]!.users[1]!.password);
+      const inbox = await guardian.get('/api/classes/notifications');
+      assert.equal(inbox.body.items[0].kind, 'reminder');
+      const read = await guardian.post(`/api/classes/notifications/${inbox.body.items[0].id}/read`, {});
+      assert.ok(read.body.readAt);
+      assert.equal((await parent.post(`/api/classes/notifications/${inbox.body.items[0].id}/read`, {})).status, 404, 'not somebody else’s');
+    }));
 });
