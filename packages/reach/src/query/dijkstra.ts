@@ -44,6 +44,11 @@ export interface SearchResult {
   settledCount: number;
   reverse: boolean;
   cutoff: number;
+  /**
+   * True when the search ran to the end (not stopped by `onSettle`): then exactly the settled nodes
+   * have finite costs. Absent on results built elsewhere (treated as unknown).
+   */
+  complete?: boolean;
 }
 
 interface Reverse {
@@ -220,10 +225,13 @@ export function dijkstra(g: WalkGraph, seeds: Seed[], opts: SearchOptions = {}):
     st.settled = settled;
     st.touchedCount = 0; // nothing to reset in the fresh arrays
     let count: number;
+    let stopped = false;
+    const onSettle = opts.onSettle;
+    const settle = onSettle ? (u: number, d: number): boolean => (stopped = !!onSettle(u, d)) : null;
     try {
       count = kernelRun(
         st, adj.offsets, adj.targets, adj.weights, adj.edgeIds, seedNodes, seedCosts, seedLabels, 0, k, cutoff, adj.delta,
-        TRACK_LABELS | TRACK_PRED, opts.onSettle ?? null,
+        TRACK_LABELS | TRACK_PRED, settle,
       );
     } finally {
       // The pooled arrays were untouched (still all Infinity): restore them with an empty reset list.
@@ -234,6 +242,8 @@ export function dijkstra(g: WalkGraph, seeds: Seed[], opts: SearchOptions = {}):
       st.touchedCount = keep.touchedCount;
     }
     // Nodes pushed but not settled (stopped early) keep tentative costs; callers use `settled`.
-    return { method: 'network', cost, source, predEdge, settled: settled.subarray(0, count), settledCount: count, reverse, cutoff };
+    return {
+      method: 'network', cost, source, predEdge, settled: settled.subarray(0, count), settledCount: count, reverse, cutoff, complete: !stopped,
+    };
   });
 }

@@ -107,7 +107,9 @@ export function isochronesFromSearch(
   const step = Math.max(1, cell / 2);
   const srcByLink = new Map<number, Snap[]>();
   for (const s of sources) srcByLink.set(s.link, [...(srcByLink.get(s.link) ?? []), s]);
-  for (let l = 0; l < g.linkCount; l++) {
+  const links = reachedLinks(g, search, tMax, srcByLink);
+  for (let li = 0; li < links.length; li++) {
+    const l = links[li];
     const a = g.linkFrom[l], b = g.linkTo[l];
     const srcs = srcByLink.get(l);
     const fwdOk = g.linkFwdEdge[l] >= 0, bwdOk = g.linkBwdEdge[l] >= 0;
@@ -199,6 +201,56 @@ export function isochronesFromSearch(
     };
   });
   return { type: 'FeatureCollection', method: 'network', features };
+}
+
+const linkStamps = new WeakMap<WalkGraph, { stamp: Uint32Array; gen: number }>();
+
+/**
+ * The links the isochrone samples, ascending: those entered from a reached end within tMax (an
+ * out-edge of a node with cost ≤ tMax walks them) plus the origins' own links. From a complete search
+ * they are collected from the settled nodes' out-edges (O(reached), not O(links): 1.9M links on the
+ * 1M-node grid); otherwise every link is checked.
+ */
+function reachedLinks(g: WalkGraph, search: SearchResult, tMax: number, srcByLink: Map<number, Snap[]>): ArrayLike<number> {
+  const cost = search.cost;
+  if (search.complete !== true || search.reverse) {
+    const all: number[] = [];
+    for (let l = 0; l < g.linkCount; l++) {
+      const ta = g.linkFwdEdge[l] >= 0 ? cost[g.linkFrom[l]] : Infinity;
+      const tb = g.linkBwdEdge[l] >= 0 ? cost[g.linkTo[l]] : Infinity;
+      if (ta <= tMax || tb <= tMax || srcByLink.has(l)) all.push(l);
+    }
+    return all;
+  }
+  let st = linkStamps.get(g);
+  if (!st) {
+    st = { stamp: new Uint32Array(g.linkCount), gen: 0 };
+    linkStamps.set(g, st);
+  }
+  if (++st.gen === 0xffffffff) {
+    st.stamp.fill(0);
+    st.gen = 1;
+  }
+  const { stamp, gen } = st;
+  const out: number[] = [];
+  for (let k = 0; k < search.settledCount; k++) {
+    const u = search.settled[k];
+    if (!(cost[u] <= tMax)) continue;
+    for (let e = g.offsets[u], end = g.offsets[u + 1]; e < end; e++) {
+      const l = g.edgeLink[e];
+      if (stamp[l] !== gen) {
+        stamp[l] = gen;
+        out.push(l);
+      }
+    }
+  }
+  for (const l of srcByLink.keys()) {
+    if (stamp[l] !== gen) {
+      stamp[l] = gen;
+      out.push(l);
+    }
+  }
+  return Uint32Array.from(out).sort();
 }
 
 function round6(v: number): number {
