@@ -26,7 +26,7 @@ export function createServices(database: Database, config: Config, options: { re
     audit: new AuditService(db),
     directory,
     hsds: new HsdsService(db, directory),
-    search: new SearchService(db, directory, reach.engine),
+    search: new SearchService(db, reach.engine),
     directoryImport: new DirectoryImportService(db, config.importMaxBytes),
     auth: new AuthService(db, config),
     classes: new ClassesService(db, config),

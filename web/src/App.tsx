@@ -34,6 +34,8 @@ const StudyVisitsPage = lazy(() => import('./pages/study/VisitsPage.tsx'));
 const ClassesRoutes = lazy(() => import('./pages/classes/ClassesRoutes.tsx'));
 // Directory import/export for district staff and community admins.
 const DirectoryImportPage = lazy(() => import('./pages/directory/DirectoryImportPage.tsx'));
+// Directory search for families (the map picker inside it loads MapLibre on demand).
+const SearchPage = lazy(() => import('./pages/directory/SearchPage.tsx'));
 
 /** In child mode the app is one child-safe screen; every other address leads back to it. */
 function ChildModeRoutes() {
@@ -81,6 +83,14 @@ function AppRoutes() {
         }
       >
         <Route index element={<HomePage />} />
+        <Route
+          path="search"
+          element={
+            <Suspense fallback={<Loading />}>
+              <SearchPage />
+            </Suspense>
+          }
+        />
         <Route
           path="map"
           element={

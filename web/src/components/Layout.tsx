@@ -46,6 +46,7 @@ function Header() {
 
   const links: { to: string; label: string; show: boolean; end?: boolean }[] = [
     { to: '/', label: t('nav.home'), show: true, end: true },
+    { to: '/search', label: t('nav.search'), show: true },
     { to: '/map', label: t('nav.map'), show: true },
     { to: hasRole(session, ...STAFF_ROLES) ? '/points/staff' : '/points', label: t('points.nav'), show: true },
     { to: '/study', label: t('study.nav.map'), show: true, end: true },

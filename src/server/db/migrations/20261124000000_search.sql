@@ -8,8 +8,9 @@
 --   2 (weight B) organisation name, category and provider-kind names, service type label
 --   3 (weight C) description, fees, schedule notes, places' names and addresses
 --   4 (weight D) pinyin of the service and organisation names (full pinyin and initials from each word on)
--- The vectors use the built-in 'simple' configuration (lower-casing only, no stop words, no extension), which
--- PGlite and PostgreSQL ship alike; the lexemes are already what we want, 'simple' only splits on spaces.
+-- The vector uses the built-in 'simple' configuration (lower-casing only, no stop words, no extension), which
+-- PGlite and PostgreSQL ship alike; the lexemes are already what we want, 'simple' only splits on spaces. Whether a
+-- match is "by name" is a weight-restricted query on the same vector ('书法':ABD), so one GIN index serves both.
 create table service_search (
   service_id uuid primary key references services (id) on delete cascade,
   -- version of the JavaScript indexer that wrote the row; rows below the current one are rewritten at boot
@@ -37,11 +38,6 @@ create table service_search (
   bbox box,
   updated_at timestamptz not null,
   search_tokens text not null,
-  title_vector tsvector generated always as (
-    setweight(to_tsvector('simple', split_part(search_tokens, '|', 1)), 'A')
-    || setweight(to_tsvector('simple', split_part(search_tokens, '|', 2)), 'B')
-    || setweight(to_tsvector('simple', split_part(search_tokens, '|', 4)), 'D')
-  ) stored,
   search_vector tsvector generated always as (
     setweight(to_tsvector('simple', split_part(search_tokens, '|', 1)), 'A')
     || setweight(to_tsvector('simple', split_part(search_tokens, '|', 2)), 'B')
@@ -51,7 +47,6 @@ create table service_search (
   indexed_at timestamptz not null default now()
 );
 
-create index service_search_title_idx on service_search using gin (title_vector);
 create index service_search_vector_idx on service_search using gin (search_vector);
 create index service_search_bbox_idx on service_search using gist (bbox);
 create index service_search_categories_idx on service_search using gin (categories);

@@ -11,7 +11,8 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict';
 import { pinyin } from 'pinyin-pro';
 import { haversineM, reach, secondsToSnap, trySnap, type Snap } from '@coedu/reach';
-import { sql, type ColumnType, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type ColumnType, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Crs, DB, OrgKind } from '../../db/types.ts';
 import { AppError } from '../../errors.ts';
 import { toWgs84 } from '../../lib/geo.ts';
@@ -69,11 +70,12 @@ function queryTokens(text: string): string[] {
 export function syllables(text: string): string[] {
   const chars = Array.from(text);
   if (chars.length === 0) return [];
-  const all = pinyin(text, { type: 'all', toneType: 'none', v: true });
+  // 'array' gives one entry per code point (other characters as themselves), in context (polyphones: 银行行长).
+  const all = pinyin(text, { type: 'array', toneType: 'none', v: true });
   const aligned = all.length === chars.length;
   return chars.map((char, i) => {
     if (HAN.test(char)) {
-      const py = aligned ? all[i]!.pinyin : pinyin(char, { toneType: 'none', v: true });
+      const py = aligned ? all[i]! : pinyin(char, { toneType: 'none', v: true });
       return /^[a-z]+$/.test(py) ? py : '';
     }
     return /^[a-z0-9]$/.test(char) ? char : '';
@@ -126,11 +128,19 @@ function compactPinyin(part: string): string {
 const quoteLexeme = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 const MAX_QUERY_TOKENS = 16;
+const MIN_PREFIX = 3;
 
 /** What a query means to the index. */
 export interface AnalysedQuery {
   /** tsquery text (input syntax, lexemes quoted), or null when the text has no letters or digits. */
   tsquery: string | null;
+  /** The same with every lexeme restricted to name-level weights (A, B, D): "matched by name". */
+  titleTsquery: string | null;
+  /**
+   * For Han queries: the text query or the pinyin alternative (homophones), and its name-level form. Searched only when
+   * the text alone finds less than a page: a short pinyin prefix matches many distinct name lexemes, which costs.
+   */
+  tolerant: { tsquery: string; titleTsquery: string } | null;
   /** Text terms (words, and runs of single characters as one phrase) used for highlighting. */
   terms: string[];
   /** Pinyin forms the query may match names by (full pinyin or initials, as prefixes). */
@@ -173,23 +183,29 @@ export function analyseQuery(text: string): AnalysedQuery {
         continue;
       }
       flush();
-      items.push({ lexemes: [token], prefixLast: isAscii(token) && token.length >= 2 });
+      // Prefixes from three letters on: a shorter one would match a large share of all pinyin lexemes.
+      items.push({ lexemes: [token], prefixLast: isAscii(token) && token.length >= MIN_PREFIX });
     }
     flush();
     const compact = compactPinyin(part);
-    if (compact.length >= 2) pinyinParts.push(compact);
+    if (compact.length >= MIN_PREFIX) pinyinParts.push(compact);
   }
-  if (items.length === 0) return { tsquery: null, terms: [], pinyin: [], tokens: [] };
+  if (items.length === 0) return { tsquery: null, titleTsquery: null, tolerant: null, terms: [], pinyin: [], tokens: [] };
   const last = items.at(-1)!;
   const lastLexeme = last.lexemes.at(-1)!;
   if (isHan(lastLexeme) && Array.from(lastLexeme).length === 1) last.prefixLast = true;
-  const itemText = (item: Item) =>
-    item.lexemes.map((lexeme, i) => quoteLexeme(lexeme) + (item.prefixLast && i === item.lexemes.length - 1 ? ':*' : '')).join(' <-> ');
-  const textQuery = items.map((item) => (item.lexemes.length > 1 ? `(${itemText(item)})` : itemText(item))).join(' & ');
+  // `weights` restricts every lexeme to the name-level weights (A name, B organisation/categories, D pinyin of names).
+  const build = (weights: string, withPinyin: boolean) => {
+    const itemText = (item: Item) =>
+      item.lexemes.map((lexeme, i) => quoteLexeme(lexeme) + ':' + (item.prefixLast && i === item.lexemes.length - 1 ? '*' : '') + weights).map((t) => t.replace(/:$/, '')).join(' <-> ');
+    const textQuery = items.map((item) => (item.lexemes.length > 1 ? `(${itemText(item)})` : itemText(item))).join(' & ');
+    if (!withPinyin) return textQuery;
+    return `(${textQuery}) | (${pinyinParts.map((p) => `${quoteLexeme(p)}:*${weights}`).join(' & ')})`;
+  };
   const terms = items.map((item) => item.lexemes.join(''));
-  if (!hasHan || pinyinParts.length === 0) return { tsquery: textQuery, terms, pinyin: items.filter((i) => i.prefixLast && isAscii(i.lexemes[0]!)).map((i) => i.lexemes[0]!), tokens };
-  const pinyinQuery = pinyinParts.map((p) => `${quoteLexeme(p)}:*`).join(' & ');
-  return { tsquery: `(${textQuery}) | (${pinyinQuery})`, terms, pinyin: pinyinParts, tokens };
+  const pinyinTargets = hasHan && pinyinParts.length > 0 ? pinyinParts : items.filter((i) => i.prefixLast && isAscii(i.lexemes[0]!)).map((i) => i.lexemes[0]!);
+  const tolerant = hasHan && pinyinParts.length > 0 ? { tsquery: build('', true), titleTsquery: build('ABD', true) } : null;
+  return { tsquery: build('', false), titleTsquery: build('ABD', false), tolerant, terms, pinyin: pinyinTargets, tokens };
 }
 
 // ---- highlighting -------------------------------------------------------------------------------------------------
@@ -334,7 +350,6 @@ export interface ServiceSearchTable {
   bbox: ColumnType<string | null, RawBuilder<unknown> | null, RawBuilder<unknown> | null>;
   updated_at: Timestamp;
   search_tokens: string;
-  title_vector: ColumnType<string, never, never>;
   search_vector: ColumnType<string, never, never>;
   indexed_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -403,6 +418,7 @@ async function indexBatch(db: Kysely<DB>, ids: string[]): Promise<number> {
           .execute(db)
           .then((r) => r.rows),
   ]);
+  const orgPinyinCache = new Map<string, string[]>();
   const rows = services.map((s) => {
     const own = serviceTerms.filter((t) => t.link_id === s.id);
     const ofOrg = orgTerms.filter((t) => t.link_id === s.organisation_id);
@@ -438,7 +454,9 @@ async function indexBatch(db: Kysely<DB>, ids: string[]): Promise<number> {
       ...schedules.flatMap((schedule) => indexTokens(schedule.description)),
       ...places.flatMap((place) => [...indexTokens(place.name), ...indexTokens(place.address)]),
     ];
-    const groupD = [...new Set([...pinyinLexemes(s.name), ...pinyinLexemes(s.alternate_name), ...pinyinLexemes(s.organisation_name)])];
+    let orgPinyin = orgPinyinCache.get(s.organisation_name);
+    if (!orgPinyin) orgPinyinCache.set(s.organisation_name, (orgPinyin = pinyinLexemes(s.organisation_name)));
+    const groupD = [...new Set([...pinyinLexemes(s.name), ...pinyinLexemes(s.alternate_name), ...orgPinyin])];
 
     return {
       service_id: s.id,
@@ -528,17 +546,21 @@ export async function indexServicesWithTerm(db: Kysely<DB>, termId: string): Pro
 export async function reindexStale(db: Kysely<DB>, log: (line: string) => void = () => undefined): Promise<number> {
   const started = performance.now();
   let total = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  // Walks the services in id order (keyset pages of the primary key), so the whole pass reads each row once.
   for (;;) {
-    const stale = await sql<{ id: string }>`
-      select s.id from services s
+    const page = await sql<{ id: string; stale: boolean }>`
+      select s.id,
+        (x.service_id is null or x.indexer_version < ${INDEXER_VERSION} or x.service_version <> s.version or x.organisation_version <> o.version) as stale
+      from services s
       join organisations o on o.id = s.organisation_id
       left join service_search x on x.service_id = s.id
-      where x.service_id is null or x.indexer_version < ${INDEXER_VERSION} or x.service_version <> s.version or x.organisation_version <> o.version
+      where s.id > ${after}
+      order by s.id
       limit ${INDEX_BATCH * 4}`.execute(db);
-    if (stale.rows.length === 0) break;
-    const written = await indexServices(db, stale.rows.map((r) => r.id));
-    total += written;
-    if (written === 0) break;
+    if (page.rows.length === 0) break;
+    after = page.rows.at(-1)!.id;
+    total += await indexServices(db, page.rows.filter((r) => r.stale).map((r) => r.id));
   }
   if (total > 0) log(`search index: ${total} services indexed in ${Math.round(performance.now() - started)} ms`);
   return total;
@@ -549,7 +571,9 @@ export async function reindexStale(db: Kysely<DB>, log: (line: string) => void =
 // =================================================================================================================
 
 /** Results beyond this many are not ranked or served: refine the query instead (and `total` becomes a lower bound). */
-export const SEARCH_WINDOW = 1000;
+export const SEARCH_WINDOW = 500;
+/** Han queries also match names by pinyin (homophones) when their characters find fewer results than this. */
+const TOLERANCE_BELOW = 20;
 /** Most candidates a "within N minutes" search measures walking times for. */
 const NEAR_CANDIDATES = 5000;
 /** ts_rank_cd weights {D, C, B, A}: pinyin, description & places, organisation & categories, name. */
@@ -606,11 +630,6 @@ interface Candidate {
   minutes?: number;
 }
 
-/** The engine a "near" search measures with (the process's reach engine). */
-export interface SearchDependencies {
-  aggregatesOf(rows: repo.ServiceRow[]): Promise<ServiceAggregate[]>;
-}
-
 /**
  * Public search over the directory (families look for offers). Only `nearChildSchool` needs a signed-in guardian of
  * that child; it reads the child's school, so it is audited like any read of children's data.
@@ -621,7 +640,6 @@ export class SearchService {
 
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly directory: SearchDependencies,
     private readonly engine: ReachEngine,
   ) {}
 
@@ -629,23 +647,22 @@ export class SearchService {
     const origin = await this.origin(ctx, params);
     await this.assertTerms(params);
     const query = params.q ? analyseQuery(params.q) : null;
-    const tsquery = query?.tsquery ?? null;
+    const tsquery = query?.tsquery ? { all: query.tsquery, title: query.titleTsquery! } : null;
     const filters = this.filters(params);
 
-    let page: Candidate[];
-    let total: number;
-    let lowerBound: boolean;
-    if (origin) {
-      ({ page, total, lowerBound } = await this.searchNear(tsquery, filters, origin, params));
-    } else if (tsquery) {
-      ({ page, total, lowerBound } = await this.searchText(tsquery, filters, params));
-    } else {
-      ({ page, total, lowerBound } = await this.browse(filters, params));
+    const run = (q: { all: string; title: string } | null): Promise<{ page: Candidate[]; total: number; lowerBound: boolean }> =>
+      origin ? this.searchNear(q, filters, origin, params) : q ? this.searchText(q, filters, params) : this.browse(filters, params);
+    let { page, total, lowerBound } = await run(tsquery);
+    // Homophone tolerance for Han queries when the characters as typed find less than a page.
+    let pinyinUsed = Boolean(query?.tsquery && !query.tolerant);
+    if (query?.tolerant && total < TOLERANCE_BELOW) {
+      ({ page, total, lowerBound } = await run({ all: query.tolerant.tsquery, title: query.tolerant.titleTsquery }));
+      pinyinUsed = true;
     }
+    const shown = query ? { ...query, pinyin: pinyinUsed ? query.pinyin : [] } : null;
 
     const ids = page.map((c) => c.service_id);
-    const { items: rows } = ids.length > 0 ? await repo.listServices(this.db, { ids, limit: ids.length, offset: 0 }) : { items: [] };
-    const aggregates = await this.directory.aggregatesOf(ids.map((id) => rows.find((r) => r.id === id)).filter((r): r is repo.ServiceRow => Boolean(r)));
+    const aggregates = await this.aggregates(ids);
     const byId = new Map(aggregates.map((a) => [a.service.id, a]));
     const items: SearchHit[] = [];
     for (const candidate of page) {
@@ -658,7 +675,7 @@ export class SearchService {
         walkMinutes: candidate.minutes === undefined ? null : round(candidate.minutes, 1),
         walkMethod: origin ? origin.method : null,
         highlights: {
-          name: query ? highlightName(aggregate.service.name, query) : [],
+          name: shown ? highlightName(aggregate.service.name, shown) : [],
           description: descriptionSnippet(aggregate.service.description, query),
         },
       });
@@ -669,7 +686,7 @@ export class SearchService {
       totalIsLowerBound: lowerBound,
       limit: params.limit,
       offset: params.offset,
-      query: { text: params.q ?? null, tokens: query?.tokens ?? [], pinyin: query?.pinyin ?? [] },
+      query: { text: params.q ?? null, tokens: query?.tokens ?? [], pinyin: shown?.pinyin ?? [] },
       near: origin ? { lon: origin.lon, lat: origin.lat, minutes: origin.minutes, method: origin.method, source: origin.source, schoolName: origin.schoolName } : null,
     };
   }
@@ -677,28 +694,24 @@ export class SearchService {
   // ---- the three plans ------------------------------------------------------------------------------------------
 
   /**
-   * Text search. Tier 1: services whose name, organisation, categories or names' pinyin match (title_vector);
-   * tier 2: the others that match with their description and places too (search_vector). Within a tier by
-   * ts_rank_cd over everything. Each tier reads at most SEARCH_WINDOW + 1 matches (in index order), so a very common
-   * word costs the same as a rarer one; the total is then a lower bound.
+   * Text search, one pass over the GIN index of search_vector. Tier 1 ("name"): every word matched the name,
+   * organisation, categories or the names' pinyin (weights A, B, D); tier 2 ("text"): some word only in the
+   * description or places. Within a tier by ts_rank_cd with weights. At most SEARCH_WINDOW + 1 matches are read (in
+   * index order) and ranked, so a very common word costs no more than a rarer one; the total is then a lower bound.
+   *
+   * `m` has no LIMIT, so it is planned for full retrieval (a GIN bitmap scan for rare words, a sequential scan that
+   * stops early for very common ones); a CTE is read on demand, so the LIMIT of `hits` still stops it.
    */
-  private async searchText(tsquery: string, filters: RawBuilder<unknown>, params: SearchParams) {
-    const q = () => sql`${tsquery}::tsquery`;
-    const cap = SEARCH_WINDOW + 1;
+  private async searchText(tsquery: { all: string; title: string }, filters: RawBuilder<unknown>, params: SearchParams) {
+    const q = sql`${tsquery.all}::tsquery`;
     const result = await sql<{ service_id: string; tier: number; score: number; updated_at: Date; n: number }>`
-      with t1 as materialized (
-        select x.service_id, 1 as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score, x.updated_at
+      with m as materialized (
+        select x.service_id, case when x.search_vector @@ ${sql`${tsquery.title}::tsquery`} then 1 else 2 end as tier,
+          ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q}, 32) as score, x.updated_at
         from service_search x
-        where x.title_vector @@ ${q()} and ${filters}
-        limit ${cap}
+        where x.search_vector @@ ${q} and ${filters}
       ),
-      t2 as materialized (
-        select x.service_id, 2 as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score, x.updated_at
-        from service_search x
-        where x.search_vector @@ ${q()} and not (x.title_vector @@ ${q()}) and ${filters}
-        limit greatest(0, ${cap} - (select count(*) from t1))
-      ),
-      hits as (select * from t1 union all select * from t2),
+      hits as materialized (select * from m limit ${SEARCH_WINDOW + 1}),
       n as (select count(*)::int as n from hits),
       page as (
         select * from hits order by tier, score desc, updated_at desc, service_id
@@ -733,16 +746,16 @@ export class SearchService {
    * graph when one is loaded (one Dijkstra from the origin), else by estimate — keeping those within N.
    * Ranking: with text, tier then text score with a boost of up to 25 % for the nearest; without text, nearest first.
    */
-  private async searchNear(tsquery: string | null, filters: RawBuilder<unknown>, origin: Origin, params: SearchParams) {
+  private async searchNear(tsquery: { all: string; title: string } | null, filters: RawBuilder<unknown>, origin: Origin, params: SearchParams) {
     const seconds = origin.minutes * 60;
     const radiusM =
       origin.method === 'estimate' ? (seconds * this.engine.flatSpeedMps) / this.engine.detourFactor : seconds * this.engine.flatSpeedMps * NETWORK_SPEEDUP + NETWORK_SLACK_M;
     const dLat = radiusM / 111_320;
     const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((origin.lat * Math.PI) / 180)));
     const box = sql`box(point(${origin.lon - dLon}, ${origin.lat - dLat}), point(${origin.lon + dLon}, ${origin.lat + dLat}))`;
-    const q = () => sql`${tsquery}::tsquery`;
+    const q = () => sql`${tsquery?.all}::tsquery`;
     const text = tsquery
-      ? sql`, case when x.title_vector @@ ${q()} then 1 else 2 end as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score`
+      ? sql`, case when x.search_vector @@ ${sql`${tsquery.title}::tsquery`} then 1 else 2 end as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score`
       : sql`, null::int as tier, null::float4 as score`;
     const result = await sql<Candidate & { points: number[] }>`
       select x.service_id, x.points, x.updated_at ${text}
@@ -797,6 +810,52 @@ export class SearchService {
       this.snaps.set(key, snap);
     }
     return snap;
+  }
+
+  /**
+   * The page's services with their categories and places, in one query (the shapes DirectoryService.aggregatesOf
+   * builds with four, and its rule: a service without categories of its own shows its organisation's). Organisation
+   * fields come from correlated lookups: a primary-key probe per row, where a join may hash the whole table.
+   */
+  private async aggregates(ids: string[]): Promise<ServiceAggregate[]> {
+    if (ids.length === 0) return [];
+    const categories = (eb: ExpressionBuilder<DB & { s: DB['services'] }, 's'>, linkType: 'service' | 'organization', linkId: 's.id' | 's.organisation_id') =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('attributes as a')
+          .innerJoin('taxonomy_terms as t', 't.id', 'a.term_id')
+          .select(['a.link_id', 't.id', 't.taxonomy_id', 't.code', 't.name', 't.name_en'])
+          .where('a.link_type', '=', linkType)
+          .whereRef('a.link_id', '=', linkId)
+          .where('t.taxonomy_id', '=', 'base_category')
+          .orderBy('t.sort_order'),
+      );
+    const rows = await this.db
+      .selectFrom('services as s')
+      .select([
+        's.id', 's.organisation_id', 's.external_id', 's.name', 's.alternate_name', 's.description', 's.service_type', 's.status', 's.audience', 's.min_age',
+        's.max_age', 's.is_free', 's.fees_description', 's.capacity', 's.booking_required', 's.url', 's.email', 's.contact_name', 's.contact_phone',
+        's.schedules', 's.version', 's.created_at', 's.updated_at',
+      ])
+      .select((eb) => [
+        eb.selectFrom('organisations as o').select('o.name').whereRef('o.id', '=', 's.organisation_id').$asScalar().$notNull().as('organisation_name'),
+        eb.selectFrom('organisations as o').select('o.kind').whereRef('o.id', '=', 's.organisation_id').$asScalar().$notNull().as('organisation_kind'),
+        categories(eb, 'service', 's.id').as('own_categories'),
+        categories(eb, 'organization', 's.organisation_id').as('organisation_categories'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('service_at_location as sl')
+            .innerJoin('locations as l', 'l.id', 'sl.location_id')
+            .select(['sl.service_id', 'l.id', 'l.name', 'l.address', 'l.lon', 'l.lat', 'l.source_crs', 'l.location_illustrative', 'l.opening_hours'])
+            .whereRef('sl.service_id', '=', 's.id'),
+        ).as('places'),
+      ])
+      .where('s.id', 'in', ids)
+      .execute();
+    return rows.map(({ own_categories, organisation_categories, places, ...service }) => {
+      const row: repo.ServiceRow = { ...service, created_at: new Date(service.created_at), updated_at: new Date(service.updated_at) };
+      return { service: row, categories: own_categories.length > 0 ? own_categories : organisation_categories, locations: places };
+    });
   }
 
   // ---- inputs -----------------------------------------------------------------------------------------------------

@@ -30,11 +30,16 @@ describe('search text analysis', () => {
     assert.ok(pinyinLexemes('绿色生态课堂').some((l) => l.startsWith('lvse')), 'ü is written v, as pinyin keyboards type it');
   });
 
-  it('turns a query into a tsquery: AND of words, prefixes for pinyin, phrases for unknown words, pinyin alternative for Han', () => {
-    assert.equal(analyseQuery('书法').tsquery, "('书法') | ('shufa':*)");
+  it('turns a query into a tsquery: AND of words, prefixes for pinyin, phrases for unknown words, a pinyin alternative for Han', () => {
+    const calligraphy = analyseQuery('书法');
+    assert.equal(calligraphy.tsquery, "'书法'");
+    assert.equal(calligraphy.titleTsquery, "'书法':ABD", 'matched by name: the name-level weights only');
+    assert.equal(calligraphy.tolerant?.tsquery, "('书法') | ('shufa':*)");
     assert.equal(analyseQuery('pipa shan').tsquery, "'pipa':* & 'shan':*");
-    assert.equal(analyseQuery('文创').tsquery, "(('文' <-> '创':*)) | ('wenchuang':*)");
-    assert.equal(analyseQuery('少儿 书法').tsquery, "('少儿' & '书法') | ('shaoer':* & 'shufa':*)");
+    assert.equal(analyseQuery('pi').tsquery, "'pi'", 'two letters: no prefix (it would match a large share of all pinyin)');
+    assert.equal(analyseQuery('文创').tsquery, "('文' <-> '创':*)");
+    assert.equal(analyseQuery('少儿 书法').tolerant?.tsquery, "('少儿' & '书法') | ('shaoer':* & 'shufa':*)");
+    assert.equal(analyseQuery('pipashan').tolerant, null, 'pinyin typed as letters is matched directly');
     assert.equal(analyseQuery('%%<>').tsquery, null, 'nothing searchable');
     assert.equal(analyseQuery("o'brien\\").tsquery, "'o' & 'brien':*", 'quotes and backslashes never reach the tsquery');
   });
