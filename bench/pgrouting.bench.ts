@@ -20,7 +20,8 @@
  *    provably the same answer, the usual way to shrink pgRouting's per-call graph).
  *  - **nearest venue** (`equicost => true`): each node's nearest venue; engine: one multi-source search.
  *  - every answer is compared (node sets per venue, costs) and the result printed.
- * Timings are medians over BENCH_ROUNDS rounds that interleave pgRouting and the engine.
+ * Timings are medians over BENCH_ROUNDS rounds that interleave pgRouting and the engine; every timed
+ * call follows an untimed call of the same operation (each side measured with warm caches).
  */
 import {
   ReachPool, dijkstra, reach, venueCatchments, type VenueCatchments, type WalkGraph,
@@ -156,15 +157,22 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
   }
   let threadsUsed = 1;
   for (let r = 0; r < rounds; r++) {
-    // Engine first, then the previous engine (whose garbage — O(n) arrays per search — is collected
-    // while PostgreSQL works, not during the engine's next timing), then pgRouting.
+    // Every timed call follows an untimed call of the same operation, so each side is measured with
+    // its own data in the caches (not right after the other side has churned them). Engine first, then
+    // the previous engine (whose garbage — O(n) arrays per search — is collected while PostgreSQL
+    // works, not during the engine's next timing), then pgRouting.
+    venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
     seqRes = timed(tSeq, () => venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' }));
+    pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
     parRes = timed(tPar, () => pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' }));
+    previousVenueCatchments(g, venues, CUTOFF);
     const prev = timed(tPrev, () => previousVenueCatchments(g, venues, CUTOFF));
     if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
     if (pgr) {
+      await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgW.add(pgRows.ms, pgRows.cpu);
+      await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgS.add(sq.ms, sq.cpu);
     }
@@ -202,12 +210,15 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
       timeReps(oD, () => void reach(g, { node: o }, { minutes: MINUTES }), 11);
       reached.push(sparse.nodes.length);
       if (pgr) {
+        await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         pW.add(rows.ms, rows.cpu);
+        await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         pS.add(sq.ms, sq.cpu);
         const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
         if (Number.isFinite(R)) {
+          await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           pB.add(boxed.ms, boxed.cpu);
           const v2 = compareBatch([o], sparse, boxed);
@@ -232,6 +243,7 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     let rows: Awaited<ReturnType<typeof drivingDistanceRows>> | null = null;
     for (let r = 0; r < nr; r++) {
       if (pgr) {
+        if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         qW.add(rows.ms, rows.cpu);
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);

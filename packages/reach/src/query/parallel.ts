@@ -165,6 +165,11 @@ export interface ReachPoolOptions {
   /** Whether the calling thread takes origins too (default true; false leaves them all to the workers). */
   callerWorks?: boolean;
   /**
+   * Batches estimated (from earlier batches) to take less than this many milliseconds on one thread run
+   * on the calling thread alone (default 2; 0 = always use the workers).
+   */
+  minParallelMs?: number;
+  /**
    * How long the calling thread waits for an origin still running in a worker before computing it
    * itself (default: twice its own mean time per origin in that batch, at least 0.05 ms).
    */
@@ -189,6 +194,8 @@ export class ReachPool {
   private readonly roundSize: number;
   private readonly callerWorks: boolean;
   private readonly backupAfterMs: number | undefined;
+  private readonly minParallelMs: number;
+  private readonly msPerOrigin = new Map<string, number>();
   private readonly online: Promise<void>;
   private seq = 0;
   private broken: string | null = null;
@@ -202,6 +209,7 @@ export class ReachPool {
     this.roundSize = Math.max(1, Math.min(MAX_ROUND, Math.floor(opts.roundSize ?? MAX_ROUND)));
     this.callerWorks = opts.callerWorks ?? true;
     this.backupAfterMs = opts.backupAfterMs;
+    this.minParallelMs = Math.max(0, opts.minParallelMs ?? 2);
     const online: Promise<void>[] = [];
     this.online = Promise.resolve();
     if (this.threads === 1) return;
@@ -272,8 +280,17 @@ export class ReachPool {
     if (this.sharedAdj[dir]) return;
     const s: SharedAdj = { offsets: share(adj.offsets), targets: share(adj.targets), weights: share(adj.weights), delta: adj.deltaUnordered };
     this.sharedAdj[dir] = s;
+    // The calling thread searches the shared copy too: one copy of the adjacency in the caches, not two.
+    this.sharedViews[dir] = {
+      ...adj,
+      offsets: new Uint32Array(s.offsets) as unknown as Uint32Array,
+      targets: new Uint32Array(s.targets) as unknown as Uint32Array,
+      weights: new Float32Array(s.weights) as unknown as Float32Array,
+    };
     for (const p of this.ports) p.postMessage({ type: 'adj', dir, ...s });
   }
+
+  private readonly sharedViews: (Adjacency | null)[] = [null, null];
 
   private ensureJobs(count: number, seedCount: number): void {
     if (this.jobs.length >= J_STRIDE * count && this.seedNodes.length >= seedCount) return;
@@ -320,10 +337,18 @@ export class ReachPool {
   ): VenueCatchments {
     const g = this.graph;
     let relaxations = 0;
-    const parallel = this.workers.length > 0 && this.broken === null && k > 1;
+    // Small batches stay on the calling thread: waking a worker costs little, but on a busy machine the
+    // woken worker can preempt the caller on the same core. Estimated from the measured time per origin
+    // (same direction and cutoff) of earlier batches.
+    const key = `${reverse ? 'r' : 'f'}${cutoff}`;
+    const perOrigin = this.msPerOrigin.get(key);
+    const small = this.callerWorks && perOrigin !== undefined && perOrigin * k < this.minParallelMs;
+    const parallel = this.workers.length > 0 && this.broken === null && k > 1 && !small;
     let used = 1;
     if (!parallel) {
+      const t0 = performance.now();
       relaxations = runOrigins(g.nodeCount, adj, seeds, cutoff, 0, k, sink, lengths);
+      if (k > 0) this.msPerOrigin.set(key, (performance.now() - t0) / k);
       where.fill(-1);
       for (let i = 0, p = 0; i < k; i++) {
         starts[i] = p;
@@ -334,9 +359,10 @@ export class ReachPool {
       this.ensureAdj(dir, adj);
       for (let r0 = 0; r0 < k; r0 += this.roundSize) {
         const r1 = Math.min(k, r0 + this.roundSize);
-        const res = this.round(dir, adj, seeds, r0, r1, cutoff, sink, lengths, where, starts);
+        const res = this.round(dir, this.sharedViews[dir] ?? adj, seeds, r0, r1, cutoff, sink, lengths, where, starts);
         relaxations += res.relaxations;
         used = Math.max(used, res.threads);
+        if (Number.isFinite(res.msPerOrigin)) this.msPerOrigin.set(key, res.msPerOrigin);
         if (r1 < k) {
           // The next round reuses the worker regions: copy this round's worker results into the sink.
           for (let i = r0; i < r1; i++) {
@@ -376,7 +402,7 @@ export class ReachPool {
   private round(
     dir: 0 | 1, adj: Adjacency, seeds: FlatSeeds, r0: number, r1: number, cutoff: number, sink: CatchmentSink,
     lengths: Uint32Array, where: Int32Array, starts: Uint32Array,
-  ): { relaxations: number; threads: number } {
+  ): { relaxations: number; threads: number; msPerOrigin: number } {
     const count = r1 - r0;
     const so = seeds.seedOffsets;
     if (this.growTo > this.outCapacity) {
@@ -511,7 +537,9 @@ export class ReachPool {
         if (want > this.outCapacity) this.growTo = Math.min(Math.max(want, this.outCapacity * 2), 1 << 28);
       }
     }
-    return { relaxations, threads: threadsUsed };
+    // Time per origin on one thread: the caller's own, else the round's time spread over the threads.
+    const perOrigin = mainJobs > 0 ? mainMs / mainJobs : ((performance.now() - mainT0) * threadsUsed) / count;
+    return { relaxations, threads: threadsUsed, msPerOrigin: perOrigin };
   }
 
   private growTo = 0;
