@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { zhCN } from '../web/src/i18n/zh-CN.ts';
-import { assertClean, baseUrl, openPage, PASSWORD, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS, waitForMap, waitForMapLoaded } from './support.ts';
+import { assertClean, expectHeading, baseUrl, openPage, PASSWORD, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS, waitForMap, waitForMapLoaded } from './support.ts';
 
 before(startEnvironment);
 after(stopEnvironment);
@@ -96,7 +96,7 @@ test('a district admin runs coverage, sees cells, chart and tables, and asks for
   await page.getByTestId('home-district').waitFor();
   await page.getByRole('navigation').getByRole('link', { name: zhCN.nav.coverage }).click();
   await page.waitForURL(/\/coverage$/);
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), zhCN.coverage.title);
+  await expectHeading(page, zhCN.coverage.title);
   await page.getByTestId('no-runs').waitFor(); // a fresh database has no run yet
 
   // A run with 200 m cells (quick), 15 minutes, all kinds.

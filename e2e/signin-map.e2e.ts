@@ -13,6 +13,7 @@ import { en } from '../web/src/i18n/en.ts';
 import {
   assertClean,
   baseUrl,
+  expectHeading,
   openPage,
   PASSWORD,
   screenshot,
@@ -36,7 +37,7 @@ test('a parent signs in, sees the family with children, and opens the map', { ti
   await page.goto(`${baseUrl}/`);
   await page.waitForURL(/\/sign-in$/); // unauthenticated → sign-in
   assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), zhCN.signIn.title);
+  await expectHeading(page, zhCN.signIn.title);
 
   await signIn(page, 'parent.demo', PASSWORD);
   const family = page.getByTestId('home-family');
@@ -64,7 +65,7 @@ test('a district admin is sent back to the page they asked for, sees the dashboa
   await page.waitForURL(/\/sign-in$/);
   await signIn(page, 'district.admin', PASSWORD);
   await page.waitForURL(/\/admin\/audit$/); // back where they came from
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), zhCN.audit.title);
+  await expectHeading(page, zhCN.audit.title);
   await page.getByTestId('audit-table').waitFor(); // sign-ins are audited, so there is at least one row
 
   await page.getByRole('navigation').getByRole('link', { name: zhCN.nav.home }).click();
@@ -93,12 +94,12 @@ test('the language switch turns the interface into English and remembers it', { 
   assert.equal(await page.getByTestId('lang-switch').innerText(), zhCN.lang.switchTo);
   await page.getByTestId('lang-switch').click();
   await page.locator('html[lang="en"]').waitFor();
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), en.signIn.title);
+  await expectHeading(page, en.signIn.title);
   assert.equal(await page.getByTestId('signin-submit').innerText(), en.signIn.submit);
 
   await page.reload();
   await page.locator('html[lang="en"]').waitFor();
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), en.signIn.title, 'the choice survives a reload');
+  await expectHeading(page, en.signIn.title); // the choice survives a reload
 
   // Signed in, the choice is kept and saved to the account (PATCH /api/me).
   await signIn(page, 'teacher.demo', PASSWORD);
@@ -155,7 +156,7 @@ test('a guardian hands the phone to a child and takes it back with their passwor
 
   const childHome = page.getByTestId('child-home');
   await childHome.waitFor();
-  assert.equal(await childHome.getByRole('heading', { level: 1 }).innerText(), zhCN.child.hello.replace('{{name}}', childName));
+  await expectHeading(page, zhCN.child.hello.replace('{{name}}', childName), childHome);
   assert.equal(await page.getByRole('navigation').count(), 0, 'no adult navigation in child mode');
   await screenshot(page, 'child-mode.png');
 

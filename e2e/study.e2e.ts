@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { zhCN } from '../web/src/i18n/zh-CN.ts';
-import { assertClean, baseUrl, openPage, PASSWORD, RESULTS, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS, waitForMapLoaded } from './support.ts';
+import { assertClean, expectHeading, baseUrl, openPage, PASSWORD, RESULTS, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS, waitForMapLoaded } from './support.ts';
 
 before(startEnvironment);
 after(stopEnvironment);
@@ -84,7 +84,7 @@ test('a parent filters the study map by category, lists the bases, opens the rou
   // ----- the study map: every base drawn, the illustrative note visible
   await nav.getByRole('link', { name: zhCN.study.nav.map }).click();
   await page.waitForURL(/\/study$/);
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), zhCN.study.map.title);
+  await expectHeading(page, zhCN.study.map.title);
   const all = await getJson<MapAnswer>(page, '/api/study/map');
   assert.ok(all.features.length >= 183, `the demo has at least 183 bases (got ${all.features.length})`);
   await waitForMapLoaded(page, 'study-map');

@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { zhCN } from '../web/src/i18n/zh-CN.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -270,6 +270,21 @@ export async function signIn(page: Page, login: string, password: string): Promi
   await page.getByTestId('signin-login').fill(login);
   await page.getByTestId('signin-password').fill(password);
   await page.getByTestId('signin-submit').click();
+}
+
+/**
+ * Waits until the page's level-1 heading reads `text`. After a client-side navigation the URL changes before a lazily
+ * loaded page replaces the old one, so reading the heading right after `waitForURL` can still see the previous page.
+ * On time-out the error says which heading is shown instead.
+ */
+export async function expectHeading(page: Page, text: string, scope: Page | Locator = page): Promise<void> {
+  const heading = scope.getByRole('heading', { level: 1, name: text, exact: true });
+  try {
+    await heading.waitFor();
+  } catch (error) {
+    const shown = await scope.getByRole('heading', { level: 1 }).allInnerTexts().catch(() => []);
+    throw new Error(`expected the heading "${text}" on ${page.url()}; shown: ${JSON.stringify(shown)}`, { cause: error });
+  }
 }
 
 /** Waits until a MapLibre map (by test id) drew its first frame; fails with the map's own message otherwise. */
