@@ -154,7 +154,7 @@ export interface AnalysedQuery {
  * - segmented like the index (jieba precise mode, no HMM); all words must match (AND);
  * - consecutive single Han characters (words jieba does not know) must be adjacent: `'文' <-> '创'`;
  * - ASCII words of two or more letters match as prefixes (`shufa:*`): English words, and pinyin typed as it sounds;
- * - the last word is a prefix too when it is a single Han character (typing in progress);
+ * - a query of one Han character is a prefix (typing in progress: 书 finds 书法, 书院);
  * - and when the query holds Han characters, the alternative of its pinyin: each space-separated part as compact
  *   toneless pinyin, as a prefix, against the names' pinyin lexemes — so a homophone typo (琵琶山书院) still finds
  *   枇杷山书院. Text matches rank above pinyin-only ones (weights A/B vs D).
@@ -193,7 +193,8 @@ export function analyseQuery(text: string): AnalysedQuery {
   if (items.length === 0) return { tsquery: null, titleTsquery: null, tolerant: null, terms: [], pinyin: [], tokens: [] };
   const last = items.at(-1)!;
   const lastLexeme = last.lexemes.at(-1)!;
-  if (isHan(lastLexeme) && Array.from(lastLexeme).length === 1) last.prefixLast = true;
+  // A one-character query is probably being typed: 书 finds 书法, 书院. Elsewhere a Han prefix would scan many words.
+  if (items.length === 1 && last.lexemes.length === 1 && isHan(lastLexeme) && Array.from(lastLexeme).length === 1) last.prefixLast = true;
   // `weights` restricts every lexeme to the name-level weights (A name, B organisation/categories, D pinyin of names).
   const build = (weights: string, withPinyin: boolean) => {
     const itemText = (item: Item) =>
@@ -326,7 +327,7 @@ export function descriptionSnippet(description: string | null, query: AnalysedQu
 // =================================================================================================================
 
 /** Bump when the analysis changes: rows written by an older indexer are rewritten at the next boot. */
-export const INDEXER_VERSION = 1;
+export const INDEXER_VERSION = 2;
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -374,6 +375,18 @@ const SERVICE_TYPE_LABELS: Record<ServiceType, string> = {
 const WEEKDAY_CODES = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
 const INDEX_BATCH = 500;
+
+const FACET_PREFIX = { category: '0c', serviceType: '0t', kind: '0k', providerKind: '0p', divisionCode: '0d', openOn: '0w', free: '0f' } as const;
+
+/**
+ * Filter values as lexemes of the vector (weight D, never in a ranking query), so that filters and words meet in one
+ * GIN lookup: '0c' + hex(category code), '0d' + division code, '0w' + weekday, '0f' + true/false, …. Codes are
+ * hex-encoded so that any code becomes one lexeme of letters and digits, distinct from every other.
+ */
+export function facet(name: keyof typeof FACET_PREFIX, value: string): string {
+  const encoded = name === 'divisionCode' || name === 'openOn' ? value : name === 'free' ? (value === 'true' ? '1' : '0') : Buffer.from(value, 'utf8').toString('hex');
+  return FACET_PREFIX[name] + encoded;
+}
 
 /**
  * (Re)builds the search rows of the given services, in the caller's transaction when given one. Used by every
@@ -457,6 +470,16 @@ async function indexBatch(db: Kysely<DB>, ids: string[]): Promise<number> {
     let orgPinyin = orgPinyinCache.get(s.organisation_name);
     if (!orgPinyin) orgPinyinCache.set(s.organisation_name, (orgPinyin = pinyinLexemes(s.organisation_name)));
     const groupD = [...new Set([...pinyinLexemes(s.name), ...pinyinLexemes(s.alternate_name), ...orgPinyin])];
+    const divisions = s.division_code ? [...new Set(ancestry.filter((a) => a.start === s.division_code).map((a) => a.code))] : [];
+    const facets = [
+      ...new Set(categories.map((c) => facet('category', c.code))),
+      facet('serviceType', s.service_type),
+      facet('kind', s.organisation_kind),
+      ...(providerKind ? [facet('providerKind', providerKind.code)] : []),
+      ...divisions.map((code) => facet('divisionCode', code)),
+      ...WEEKDAY_CODES.flatMap((_, i) => (weekdays & (1 << i) ? [facet('openOn', String(i + 1))] : [])),
+      facet('free', String(s.is_free)),
+    ];
 
     return {
       service_id: s.id,
@@ -469,7 +492,7 @@ async function indexBatch(db: Kysely<DB>, ids: string[]): Promise<number> {
       organisation_kind: s.organisation_kind,
       provider_kind: providerKind?.code ?? null,
       categories: [...new Set(categories.map((c) => c.code))],
-      division_codes: s.division_code ? [...new Set(ancestry.filter((a) => a.start === s.division_code).map((a) => a.code))] : [],
+      division_codes: divisions,
       min_age: s.min_age,
       max_age: s.max_age,
       is_free: s.is_free,
@@ -477,7 +500,7 @@ async function indexBatch(db: Kysely<DB>, ids: string[]): Promise<number> {
       points,
       bbox,
       updated_at: s.updated_at,
-      search_tokens: [groupA, groupB, groupC, groupD].map((group) => group.join(' ')).join('|'),
+      search_tokens: [groupA, groupB, groupC, [...groupD, ...facets]].map((group) => group.join(' ')).join('|'),
       indexed_at: new Date(),
     };
   });
@@ -583,6 +606,8 @@ const NEAR_BOOST = 0.25;
 /** Fastest walking speed relative to flat speed (Tobler's 5 % downhill), plus slack for elevators: the radius bound. */
 const NETWORK_SPEEDUP = 1.2;
 const NETWORK_SLACK_M = 100;
+/** The earth radius of @coedu/reach's haversineM (the SQL distance must agree with it). */
+const EARTH_RADIUS_M = 6371008.8;
 
 export interface SearchParams {
   q?: string;
@@ -702,14 +727,14 @@ export class SearchService {
    * `m` has no LIMIT, so it is planned for full retrieval (a GIN bitmap scan for rare words, a sequential scan that
    * stops early for very common ones); a CTE is read on demand, so the LIMIT of `hits` still stops it.
    */
-  private async searchText(tsquery: { all: string; title: string }, filters: RawBuilder<unknown>, params: SearchParams) {
+  private async searchText(tsquery: { all: string; title: string }, filters: Filters, params: SearchParams) {
     const q = sql`${tsquery.all}::tsquery`;
     const result = await sql<{ service_id: string; tier: number; score: number; updated_at: Date; n: number }>`
       with m as materialized (
         select x.service_id, case when x.search_vector @@ ${sql`${tsquery.title}::tsquery`} then 1 else 2 end as tier,
           ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q}, 32) as score, x.updated_at
         from service_search x
-        where x.search_vector @@ ${q} and ${filters}
+        where ${this.where(tsquery.all, filters)}
       ),
       hits as materialized (select * from m limit ${SEARCH_WINDOW + 1}),
       n as (select count(*)::int as n from hits),
@@ -726,11 +751,12 @@ export class SearchService {
   }
 
   /** No text: filters only, newest first; the count stops at SEARCH_WINDOW + 1. */
-  private async browse(filters: RawBuilder<unknown>, params: SearchParams) {
+  private async browse(filters: Filters, params: SearchParams) {
+    const where = this.where(null, filters);
     const result = await sql<{ service_id: string | null; updated_at: Date | null; n: number }>`
-      with n as (select count(*)::int as n from (select 1 from service_search x where ${filters} limit ${SEARCH_WINDOW + 1}) c),
+      with n as (select count(*)::int as n from (select 1 from service_search x where ${where} limit ${SEARCH_WINDOW + 1}) c),
       page as (
-        select x.service_id, x.updated_at from service_search x where ${filters}
+        select x.service_id, x.updated_at from service_search x where ${where}
         order by x.updated_at desc, x.service_id limit ${params.limit} offset ${params.offset}
       )
       select page.service_id, page.updated_at, n.n from n left join page on true
@@ -746,7 +772,7 @@ export class SearchService {
    * graph when one is loaded (one Dijkstra from the origin), else by estimate — keeping those within N.
    * Ranking: with text, tier then text score with a boost of up to 25 % for the nearest; without text, nearest first.
    */
-  private async searchNear(tsquery: { all: string; title: string } | null, filters: RawBuilder<unknown>, origin: Origin, params: SearchParams) {
+  private async searchNear(tsquery: { all: string; title: string } | null, filters: Filters, origin: Origin, params: SearchParams) {
     const seconds = origin.minutes * 60;
     const radiusM =
       origin.method === 'estimate' ? (seconds * this.engine.flatSpeedMps) / this.engine.detourFactor : seconds * this.engine.flatSpeedMps * NETWORK_SPEEDUP + NETWORK_SLACK_M;
@@ -757,17 +783,53 @@ export class SearchService {
     const text = tsquery
       ? sql`, case when x.search_vector @@ ${sql`${tsquery.title}::tsquery`} then 1 else 2 end as tier, ts_rank_cd(${WEIGHTS}::float4[], x.search_vector, ${q()}, 32) as score`
       : sql`, null::int as tier, null::float4 as score`;
-    const result = await sql<Candidate & { points: number[] }>`
-      select x.service_id, x.points, x.updated_at ${text}
-      from service_search x
-      where x.bbox && ${box} and ${filters} ${tsquery ? sql`and x.search_vector @@ ${q()}` : sql``}
-      order by x.bbox <-> point(${origin.lon}, ${origin.lat})
-      limit ${NEAR_CANDIDATES + 1}`.execute(this.db);
-    const lowerBound = result.rows.length > NEAR_CANDIDATES;
-    const candidates = result.rows.slice(0, NEAR_CANDIDATES);
+    // Straight-line metres from the origin to the nearest of a service's points (haversine, as in @coedu/reach).
+    const metres = (lon: RawBuilder<unknown>, lat: RawBuilder<unknown>) =>
+      sql`2 * ${EARTH_RADIUS_M}::float8 * asin(least(1, sqrt(power(sin(radians(${lat} - ${origin.lat}::float8) / 2), 2)
+        + cos(radians(${origin.lat}::float8)) * cos(radians(${lat})) * power(sin(radians(${lon} - ${origin.lon}::float8) / 2), 2))))`;
+    const straight = sql`case when array_length(x.points, 1) = 2 then ${metres(sql`x.points[1]`, sql`x.points[2]`)}
+      else (select min(${metres(sql`x.points[2 * i - 1]`, sql`x.points[2 * i]`)}) from generate_series(1, array_length(x.points, 1) / 2) i) end`;
+    // Candidates: inside the box on the GiST index, nearest first, then inside the circle of the straight-line bound.
+    const candidates = sql`
+      c as materialized (
+        select x.service_id, x.points, x.updated_at ${text}, ${straight} as straight_m
+        from service_search x
+        where x.bbox && ${box} and ${this.where(tsquery?.all ?? null, filters)}
+        order by x.bbox <-> point(${origin.lon}, ${origin.lat})
+        limit ${NEAR_CANDIDATES + 1}
+      ),
+      w as materialized (select * from c where straight_m <= ${radiusM})`;
+
+    if (!this.engine.graph) {
+      // Estimate mode: minutes are straight-line metres × detour factor ÷ speed, so the whole ranking runs in SQL and
+      // only the page comes back.
+      const perMinute = (this.engine.flatSpeedMps * 60) / this.engine.detourFactor;
+      const order = tsquery ? sql`tier, boosted desc, minutes, service_id` : sql`minutes, updated_at desc, service_id`;
+      const result = await sql<Candidate & { boosted: number | null; n: number; capped: boolean }>`
+        with ${candidates},
+        m as materialized (
+          select service_id, tier, score, updated_at, straight_m / ${perMinute}::float8 as minutes,
+            score * (1 + ${NEAR_BOOST}::float8 * (1 - straight_m / ${perMinute}::float8 / ${origin.minutes}::float8)) as boosted
+          from w
+        ),
+        n as (select (select count(*)::int from m) as n, (select count(*) from c) > ${NEAR_CANDIDATES} as capped),
+        page as (select * from m order by ${order} limit ${params.limit} offset ${params.offset})
+        select page.*, n.n, n.capped from n left join page on true order by ${order}`.execute(this.db);
+      const n = result.rows[0]?.n ?? 0;
+      const page = result.rows
+        .filter((r) => r.service_id !== null)
+        .map((r) => ({ service_id: r.service_id, tier: r.tier, score: tsquery ? r.boosted : null, updated_at: r.updated_at, minutes: Number(r.minutes) }));
+      return { page, total: Math.min(n, SEARCH_WINDOW), lowerBound: Boolean(result.rows[0]?.capped) || n > SEARCH_WINDOW };
+    }
+
+    // Network mode: the candidates inside the circle come back with their points; one Dijkstra gives the minutes.
+    const result = await sql<Candidate & { points: number[]; capped: boolean }>`
+      with ${candidates}
+      select w.service_id, w.points, w.updated_at, w.tier, w.score, (select count(*) from c) > ${NEAR_CANDIDATES} as capped from w`.execute(this.db);
+    const lowerBound = Boolean(result.rows[0]?.capped);
     const minutesTo = this.walkingMinutes(origin, radiusM);
     const within: Candidate[] = [];
-    for (const candidate of candidates) {
+    for (const candidate of result.rows) {
       let best = Infinity;
       const points = candidate.points.map(Number);
       for (let i = 0; i + 1 < points.length; i += 2) best = Math.min(best, minutesTo(points[i]!, points[i + 1]!));
@@ -860,17 +922,61 @@ export class SearchService {
 
   // ---- inputs -----------------------------------------------------------------------------------------------------
 
-  private filters(params: SearchParams): RawBuilder<unknown> {
-    const where: RawBuilder<unknown>[] = [sql`x.active`];
-    if (params.category) where.push(sql`x.categories @> array[${params.category}]::text[]`);
-    if (params.age !== undefined) where.push(sql`(x.min_age is null or x.min_age <= ${params.age}) and (x.max_age is null or x.max_age >= ${params.age})`);
-    if (params.providerKind) where.push(sql`x.provider_kind = ${params.providerKind}`);
-    if (params.kind) where.push(sql`x.organisation_kind = ${params.kind}`);
-    if (params.openOn !== undefined) where.push(sql`(x.weekdays & ${1 << (params.openOn - 1)}) <> 0`);
-    if (params.free !== undefined) where.push(sql`x.is_free = ${params.free}`);
-    if (params.serviceType) where.push(sql`x.service_type = ${params.serviceType}`);
-    if (params.divisionCode) where.push(sql`x.division_codes @> array[${params.divisionCode}]::text[]`);
-    return sql.join(where, sql` and `);
+  /**
+   * The filters twice: as row predicates (all of them), and as active + age band plus facet lexemes to match together
+   * with the words in one GIN lookup. With words the facets narrow the index scan; without words a broad facet
+   * (free, a weekday, the district) would build a bitmap of most of the table, so the row predicates are used.
+   */
+  private filters(params: SearchParams): Filters {
+    const base: RawBuilder<unknown>[] = [sql`x.active`];
+    if (params.age !== undefined) base.push(sql`(x.min_age is null or x.min_age <= ${params.age}) and (x.max_age is null or x.max_age >= ${params.age})`);
+    const rest: RawBuilder<unknown>[] = [];
+    const facets: string[] = [];
+    if (params.category) {
+      rest.push(sql`x.categories @> array[${params.category}]::text[]`);
+      facets.push(facet('category', params.category));
+    }
+    if (params.providerKind) {
+      rest.push(sql`x.provider_kind = ${params.providerKind}`);
+      facets.push(facet('providerKind', params.providerKind));
+    }
+    if (params.kind) {
+      rest.push(sql`x.organisation_kind = ${params.kind}`);
+      facets.push(facet('kind', params.kind));
+    }
+    if (params.openOn !== undefined) {
+      rest.push(sql`(x.weekdays & ${1 << (params.openOn - 1)}) <> 0`);
+      facets.push(facet('openOn', String(params.openOn)));
+    }
+    if (params.free !== undefined) {
+      rest.push(sql`x.is_free = ${params.free}`);
+      facets.push(facet('free', String(params.free)));
+    }
+    if (params.serviceType) {
+      rest.push(sql`x.service_type = ${params.serviceType}`);
+      facets.push(facet('serviceType', params.serviceType));
+    }
+    if (params.divisionCode) {
+      rest.push(sql`x.division_codes @> array[${params.divisionCode}]::text[]`);
+      facets.push(facet('divisionCode', params.divisionCode));
+    }
+    // Without words, the selective filters still go through the GIN index (a rare community and type would otherwise
+    // scan the table to count); the broad ones (free, a weekday, the whole district) stay row predicates.
+    const selective = [
+      ...(params.category ? [facet('category', params.category)] : []),
+      ...(params.providerKind ? [facet('providerKind', params.providerKind)] : []),
+      ...(params.serviceType ? [facet('serviceType', params.serviceType)] : []),
+      ...(params.divisionCode && params.divisionCode.length > 6 ? [facet('divisionCode', params.divisionCode)] : []),
+    ];
+    if (selective.length > 0) rest.push(sql`x.search_vector @@ ${selective.map(quoteLexeme).join(' & ')}::tsquery`);
+    return { rows: sql.join(base, sql` and `), allRows: sql.join([...base, ...rest], sql` and `), facets: facets.length > 0 ? facets.map(quoteLexeme).join(' & ') : null };
+  }
+
+  /** The words and the facets as one match (with words), or every filter as a row predicate (without). */
+  private where(text: string | null, f: Filters): RawBuilder<unknown> {
+    if (!text) return f.allRows;
+    const query = f.facets ? `(${text}) & ${f.facets}` : text;
+    return sql`x.search_vector @@ ${query}::tsquery and ${f.rows}`;
   }
 
   /** Unknown category or provider-kind codes are a 400 naming the parameter, not an empty page. */
@@ -920,6 +1026,12 @@ export class SearchService {
     }
     return { lon: child.lon, lat: child.lat, minutes, method, source: 'child_school', schoolName: child.school_name };
   }
+}
+
+interface Filters {
+  rows: RawBuilder<unknown>;
+  allRows: RawBuilder<unknown>;
+  facets: string | null;
 }
 
 interface Origin {

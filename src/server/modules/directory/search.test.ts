@@ -37,7 +37,8 @@ describe('search text analysis', () => {
     assert.equal(calligraphy.tolerant?.tsquery, "('书法') | ('shufa':*)");
     assert.equal(analyseQuery('pipa shan').tsquery, "'pipa':* & 'shan':*");
     assert.equal(analyseQuery('pi').tsquery, "'pi'", 'two letters: no prefix (it would match a large share of all pinyin)');
-    assert.equal(analyseQuery('文创').tsquery, "('文' <-> '创':*)");
+    assert.equal(analyseQuery('文创').tsquery, "('文' <-> '创')");
+    assert.equal(analyseQuery('书').tsquery, "'书':*", 'a one-character query is a prefix');
     assert.equal(analyseQuery('少儿 书法').tolerant?.tsquery, "('少儿' & '书法') | ('shaoer':* & 'shufa':*)");
     assert.equal(analyseQuery('pipashan').tolerant, null, 'pinyin typed as letters is matched directly');
     assert.equal(analyseQuery('%%<>').tsquery, null, 'nothing searchable');
