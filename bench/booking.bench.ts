@@ -28,7 +28,7 @@ import { findPostgresBinaries, startPostgresCluster } from '../test/support/pg-c
 import { buildWorld } from '../test/support/world.ts';
 import { createDatabase } from '../src/server/db/database.ts';
 import { call, sessionFor, startServerProcess, stopServerProcess, type Browser, type ServerProcess } from '../src/server/modules/classes/classes.racekit.ts';
-import { fmtMs, machineLine, pct } from './lib/util.ts';
+import { fmtMs, loadNow, machineLine, pct } from './lib/util.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,16 +36,51 @@ const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? '1,2').split(',').map(Number
 const FAMILIES = 4096;
 const SESSIONS = 400;
 
+/** CPU seconds of a process from /proc (utime + stime, and with `children` the reaped children's too). */
+function procCpu(pid: number, children = false): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
+    return ticks / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used so far by a PostgreSQL cluster: the postmaster, its reaped backends, its live children. */
+function clusterCpu(dataDir: string): number {
+  const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = procCpu(postmaster, true);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** CPU seconds of this process's reaped children (pgbench after spawnSync) and of this process itself. */
+function selfCpu(): { own: number; children: number } {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return { own: (Number(fields[11]) + Number(fields[12])) / 100, children: (Number(fields[13]) + Number(fields[14])) / 100 };
+}
+
 interface Run {
   label: string;
   ok: number;
   failed: number;
   seconds: number;
   latencies: number[];
+  /** CPU milliseconds per booking: everything the run used (servers, PostgreSQL, the load generator or pgbench). */
+  cpuMs?: number;
 }
 
 function summary(run: Run) {
-  return { label: run.label, tps: run.ok / run.seconds, p50: pct(run.latencies, 0.5), p99: pct(run.latencies, 0.99), failed: run.failed };
+  return { label: run.label, tps: run.ok / run.seconds, p50: pct(run.latencies, 0.5), p99: pct(run.latencies, 0.99), failed: run.failed, cpuMs: run.cpuMs ?? NaN };
 }
 
 async function main() {
@@ -113,12 +148,16 @@ async function main() {
       const sample: unknown[] = [];
       const end = Date.now() + SECONDS * 1000;
       const started = performance.now();
+      const cpuBefore = clusterCpu(cluster.dataDir) + targets.reduce((sum, t) => sum + procCpu(t.process.pid!), 0) + selfCpu().own;
       await Promise.all(
         Array.from({ length: CLIENTS }, async (_, c) => {
           const server = targets[c % targets.length]!;
           while (Date.now() < end) {
             const { family, session } = mode === 'spread' ? nextPair() : { family: families[hotCounter++ % FAMILIES]!, session: hot };
-            const r = await call(server, family.browser, 'POST', `/api/classes/sessions/${session}/bookings`, { familyId: family.id, guardianUserIds: [family.userId] }, { 'idempotency-key': randomBytes(12).toString('base64url') });
+            const key = randomBytes(12).toString('base64url');
+            const send = () => call(server, family.browser, 'POST', `/api/classes/sessions/${session}/bookings`, { familyId: family.id, guardianUserIds: [family.userId] }, { 'idempotency-key': key });
+            // A keep-alive connection the server closed while idle: send again with the same key (the answer is the same).
+            const r = await send().catch(() => send());
             if (r.status === 201) {
               ok++;
               latencies.push(r.ms);
@@ -130,8 +169,9 @@ async function main() {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const cpuAfter = clusterCpu(cluster.dataDir) + targets.reduce((sum, t) => sum + procCpu(t.process.pid!), 0) + selfCpu().own;
       if (failed > 0) console.log(`  ${label}: ${failed} failed, e.g. ${JSON.stringify(sample)}`);
-      return { label, ok, failed, seconds, latencies };
+      return { label, ok, failed, seconds, latencies, cpuMs: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, ok) };
     }
 
     // ---- pgbench: the same statements, from a script
@@ -157,6 +197,7 @@ commit;
     );
     const pgbench = path.join(binDir, 'pgbench');
     function pgbenchRun(label: string, threads: number): Run {
+      const cpuBefore = clusterCpu(cluster.dataDir) + selfCpu().children;
       const result = spawnSync(pgbench, ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', '-n', '-M', 'prepared', '-c', String(CLIENTS), '-j', String(threads), '-T', String(SECONDS), '-r', '-f', script, 'bench'], {
         encoding: 'utf8',
         env: { ...process.env, PGSSLMODE: 'disable' },
@@ -165,21 +206,31 @@ commit;
       const tps = Number(/tps = ([\d.]+)/.exec(result.stdout)?.[1]);
       const latency = Number(/latency average = ([\d.]+) ms/.exec(result.stdout)?.[1]);
       const failed = Number(/number of failed transactions: (\d+)/.exec(result.stdout)?.[1] ?? 0);
-      return { label: `${label} (avg latency ${latency} ms)`, ok: tps * SECONDS, failed, seconds: SECONDS, latencies: [] };
+      const cpu = clusterCpu(cluster.dataDir) + selfCpu().children - cpuBefore;
+      return { label: `${label} (avg latency ${latency} ms)`, ok: tps * SECONDS, failed, seconds: SECONDS, latencies: [], cpuMs: (cpu * 1000) / Math.max(1, tps * SECONDS) };
     }
 
     const rows: ReturnType<typeof summary>[] = [];
     // Warm-up (JIT, plan caches, connection pools).
     await httpRun('warm-up', servers, 'spread');
+    // pgbench runs before and after the HTTP runs (the machine may be shared: the ratio uses their mean). It takes
+    // pairs from a range of its own so that every booking is a fresh (family, session) pair.
+    await sql`select setval('bench_pairs', ${(FAMILIES * SESSIONS) / 2})`.execute(db);
+    const pgBefore = pgbenchRun('pgbench before', 2);
     for (const count of SERVER_COUNTS) {
       while (servers.length < count) servers.push(await startServerProcess(databaseUrl, dataDir, env));
       rows.push(summary(await httpRun(`HTTP, ${count} server process${count > 1 ? 'es' : ''}, 400 sessions`, servers.slice(0, count), 'spread')));
     }
     rows.push(summary(await httpRun(`HTTP, ${SERVER_COUNTS.at(-1)} server process(es), one hot session`, servers.slice(0, SERVER_COUNTS.at(-1)), 'hot')));
-    // pgbench continues the pair sequence where HTTP left it, so it books fresh pairs too.
-    await sql`select setval('bench_pairs', ${pairCounter + 1})`.execute(db);
-    const pgRun = pgbenchRun('pgbench, same transaction, 400 sessions', 2);
-    const pgRow = { label: pgRun.label, tps: pgRun.ok / pgRun.seconds, p50: NaN, p99: NaN, failed: pgRun.failed };
+    const pgAfter = pgbenchRun('pgbench after', 2);
+    const pgRow = {
+      label: `pgbench, same transaction, 400 sessions (mean of a run before and after: ${(pgBefore.ok / SECONDS).toFixed(0)} and ${(pgAfter.ok / SECONDS).toFixed(0)}/s)`,
+      tps: (pgBefore.ok + pgAfter.ok) / (2 * SECONDS),
+      p50: NaN,
+      p99: NaN,
+      failed: pgBefore.failed + pgAfter.failed,
+      cpuMs: (pgBefore.cpuMs! * pgBefore.ok + pgAfter.cpuMs! * pgAfter.ok) / Math.max(1, pgBefore.ok + pgAfter.ok),
+    };
     rows.push(pgRow);
 
     // Invariants after all that: never more bookings than seats, no family twice.
@@ -187,9 +238,10 @@ commit;
     const twice = await sql<{ n: number }>`select count(*)::int as n from (select session_id, family_id from class_bookings where status <> 'cancelled' group by 1, 2 having count(*) > 1) x`.execute(db);
     const total = await sql<{ n: number }>`select count(*)::int as n from class_bookings`.execute(db);
 
-    console.log('\n| run | bookings/s | p50 ms | p99 ms | ratio to pgbench |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const r of rows) console.log(`| ${r.label} | ${r.tps.toFixed(0)} | ${fmtMs(r.p50)} | ${fmtMs(r.p99)} | ${(r.tps / pgRow.tps).toFixed(2)} |`);
+    console.log('\n| run | bookings/s | p50 ms | p99 ms | ratio to pgbench | CPU ms per booking | ratio by CPU |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) console.log(`| ${r.label} | ${r.tps.toFixed(0)} | ${fmtMs(r.p50)} | ${fmtMs(r.p99)} | ${(r.tps / pgRow.tps).toFixed(2)} | ${r.cpuMs.toFixed(2)} | ${(pgRow.cpuMs / r.cpuMs).toFixed(2)} |`);
+    console.log(`load average at the end: ${loadNow()}`);
     console.log(`\n${total.rows[0]!.n} bookings written; sessions whose counter disagrees or overflows: ${over.rows[0]!.n}; families booked twice: ${twice.rows[0]!.n}`);
     await database.close();
   } finally {

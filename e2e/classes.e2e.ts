@@ -61,3 +61,22 @@ test('a parent books, the teacher shows the rotating code, the parent checks in 
   assertClean(parentTab);
   assertClean(teacherTab);
 });
+
+test('the course library lists the catalogue by tier and theme', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const w = await openPage();
+  const { page } = w;
+  await page.goto(`${baseUrl}/sign-in`);
+  await signIn(page, 'other.parent', PASSWORD);
+  await page.waitForURL(`${baseUrl}/`);
+  await page.goto(`${baseUrl}/classes/library`);
+  await page.getByRole('heading', { level: 1, name: zhCN.classes.library }).waitFor();
+  await page.getByTestId('library-total').filter({ hasText: /\d/ }).waitFor();
+  const all = Number((await page.getByTestId('library-total').innerText()).replace(/\D/g, ''));
+  assert.ok(all >= 2520, `the demo library has 2,520 entries and more courses (${all})`);
+  await page.getByTestId('library-tier').selectOption('required');
+  await page.getByTestId('library-total').filter({ hasNotText: String(all) }).waitFor();
+  const required = Number((await page.getByTestId('library-total').innerText()).replace(/\D/g, ''));
+  assert.ok(required >= 840 && required < all, `required tier: ${required}`);
+  await screenshot(page, 'classes-library.png');
+  assertClean(w);
+});

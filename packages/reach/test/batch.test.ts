@@ -90,6 +90,7 @@ test('parallel pool: identical to the sequential result (random graphs, workers 
           outputCapacity: variant === 'tiny-output' ? 3 : undefined,
           roundSize: variant === 'small-rounds' ? 4 : undefined,
           backupAfterMs: variant === 'eager-backup' ? 0 : undefined,
+          minParallelMs: 0,
         });
         try {
           await pool.ready();
@@ -117,6 +118,10 @@ test('venueCatchmentsParallel on a built graph with point origins; threads: 1 ru
   const want = venueCatchments(g, origins, { minutes: 8 });
   const par = await venueCatchmentsParallel(g, origins, { minutes: 8, threads: 2 });
   assertSame(par, want);
+  // A second, equally small batch stays on the calling thread (estimated < 2 ms) — same answer.
+  const again = await venueCatchmentsParallel(g, origins, { minutes: 8, threads: 2 });
+  assertSame(again, want);
+  assert.equal(again.threads, 1);
   const one = await venueCatchmentsParallel(g, origins, { minutes: 8, threads: 1 });
   assertSame(one, want);
   assert.equal(one.threads, 1);

@@ -17,6 +17,7 @@ import {
   type Booking,
   type ClassKind,
   type ClassView,
+  type Course,
   type Enrolment,
   type MyBooking,
   type Notification,
@@ -253,7 +254,9 @@ function BrowsePage() {
           </Link>
         )}
       </div>
-      <p className="muted">{t('classes.intro')}</p>
+      <p className="muted">
+        {t('classes.intro')} <Link to="/classes/library">{t('classes.library')}</Link>
+      </p>
       {message && <Notice tone="success">{message}</Notice>}
       <Notifications />
       {(families.data?.items.length ?? 0) > 0 && (
@@ -286,6 +289,91 @@ function BrowsePage() {
           />
         ))}
       </ul>
+    </div>
+  );
+}
+
+// ---- the catalogue and online library ----------------------------------------------------------------------------------
+
+const TOPICS = ['family_education', 'career_education', 'mental_health'] as const;
+
+function LibraryPage() {
+  const { t } = useTranslation();
+  usePageTitle(t('classes.library'));
+  const [tier, setTier] = useState<'' | 'general' | 'required' | 'custom'>('');
+  const [topic, setTopic] = useState('');
+  const [format, setFormat] = useState('');
+  const [q, setQ] = useState('');
+  const [offset, setOffset] = useState(0);
+  const courses = useAsync((signal) => api.get<{ items: Course[]; total: number }>('/api/classes/courses', { tier, topic, format, q: q.trim(), limit: 30, offset }, { signal }), [tier, topic, format, q, offset]);
+  return (
+    <div className="page classes-page">
+      <h1>{t('classes.library')}</h1>
+      <p className="muted">{t('classes.libraryIntro')}</p>
+      <div className="form-row">
+        <label className="field">
+          <span>{t('classes.tier')}</span>
+          <select value={tier} onChange={(e) => { setTier(e.target.value as typeof tier); setOffset(0); }} data-testid="library-tier">
+            <option value="">{t('classes.all')}</option>
+            {(['general', 'required', 'custom'] as const).map((x) => (
+              <option key={x} value={x}>
+                {t(`classes.tiers.${x}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('classes.topic')}</span>
+          <select value={topic} onChange={(e) => { setTopic(e.target.value); setOffset(0); }}>
+            <option value="">{t('classes.all')}</option>
+            {TOPICS.map((x) => (
+              <option key={x} value={x}>
+                {t(`classes.topics.${x}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('classes.format')}</span>
+          <select value={format} onChange={(e) => { setFormat(e.target.value); setOffset(0); }}>
+            <option value="">{t('classes.all')}</option>
+            {(['online', 'in_person', 'mixed'] as const).map((x) => (
+              <option key={x} value={x}>
+                {t(`classes.formats.${x}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('classes.search')}</span>
+          <input value={q} onChange={(e) => { setQ(e.target.value); setOffset(0); }} maxLength={100} />
+        </label>
+      </div>
+      <Problem error={courses.error} />
+      {courses.data && <p className="muted" data-testid="library-total">{t('classes.libraryTotal', { n: courses.data.total })}</p>}
+      <ul className="classes-list" data-testid="library">
+        {courses.data?.items.map((c) => (
+          <li key={c.id} className="card classes-session">
+            <span className="classes-kind">{t(`classes.tiers.${c.tier}`)}</span> <span className="muted small">{t(`classes.formats.${c.format}`)} · {c.durationMinutes} min · {c.ageMin}–{c.ageMax}</span>
+            <h3>{c.title}</h3>
+            {c.summary && <p className="muted">{c.summary}</p>}
+            {c.provider.name && <p className="small">{c.provider.name}</p>}
+          </li>
+        ))}
+      </ul>
+      {courses.data && courses.data.total > 30 && (
+        <div className="classes-actions">
+          <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - 30))}>
+            ‹
+          </button>
+          <span className="muted">
+            {offset + 1}–{Math.min(offset + 30, courses.data.total)}
+          </span>
+          <button type="button" className="btn btn-small" disabled={offset + 30 >= courses.data.total} onClick={() => setOffset(offset + 30)}>
+            ›
+          </button>
+        </div>
+      )}
     </div>
   );
 }
@@ -771,6 +859,7 @@ export default function ClassesRoutes() {
   return (
     <Routes>
       <Route index element={<BrowsePage />} />
+      <Route path="library" element={<LibraryPage />} />
       <Route path="check-in" element={<CheckInPage />} />
       <Route path="manage" element={<ManagePage />} />
       <Route path="sessions/:id/pass" element={<PassPage />} />
