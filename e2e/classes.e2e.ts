@@ -33,6 +33,18 @@ test('a parent books, the teacher shows the rotating code, the parent checks in 
   const bookings = (await (await parent.request.get(`${baseUrl}/api/classes/bookings/mine`)).json()) as { items: { sessionId: string; classTitle: string; session: { startsAt: string } }[] };
   const booking = bookings.items.filter((b) => b.classTitle === '周三家长课堂（演示）').sort((a, b) => a.session.startsAt.localeCompare(b.session.startsAt))[0]!;
 
+  // The family's calendar: a private subscription link that a calendar app reads without the session; revoked, it stops.
+  const calendar = parent.getByTestId('family-calendar');
+  await calendar.getByTestId('calendar-make').click();
+  const url = await calendar.getByTestId('calendar-url').inputValue();
+  assert.match(url, new RegExp(`^${baseUrl}/api/classes/feeds/[A-Za-z0-9_-]{43}/calendar\\.ics$`));
+  const subscribed = await fetch(url); // no cookie: what a phone's calendar app does
+  assert.equal(subscribed.status, 200);
+  assert.match(await subscribed.text(), new RegExp(`UID:class-session-${booking.sessionId}@coedu`));
+  await calendar.getByTestId('calendar-revoke').click();
+  await calendar.getByText(zhCN.classes.calendar.revoked).waitFor();
+  assert.equal((await fetch(url)).status, 404);
+
   const teacherTab = await openPage();
   const teacher = teacherTab.page;
   await teacher.goto(`${baseUrl}/sign-in`);

@@ -64,6 +64,7 @@ export const errorCatalogue = {
   class_already_checked_in: { status: 409, message: 'Already checked in for this session.' },
   class_checkin_token_expired: { status: 410, message: 'The check-in code has expired; scan the current one.' },
   class_checkin_token_invalid: { status: 400, message: 'This is not a valid check-in code.' },
+  calendar_feed_not_found: { status: 404, message: 'This calendar link does not exist or was revoked.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   import_file_empty: { status: 400, message: 'The uploaded file is empty or has no header row.' },
   import_file_unreadable: { status: 400, message: 'The file is neither a CSV text file nor a readable XLSX workbook.' },

@@ -188,6 +188,49 @@ const cases: Case[] = [
     body: () => ({ name: 'integration' }),
     expect: { districtAdmin: 201, schoolAdminA: 201, parentA: [403, 'forbidden'], anonymous: [401, 'unauthenticated'] },
   },
+  {
+    name: 'add a course to the parent-school catalogue',
+    method: 'POST',
+    path: () => '/api/classes/courses',
+    body: () => ({ tier: 'required', topic: 'family_education', title: '矩阵测试课程', format: 'in_person', durationMinutes: 60 }),
+    expect: {
+      districtAdmin: 201,
+      centreStaff: 201,
+      schoolAdminA: [403, 'forbidden'],
+      teacherA: [403, 'forbidden'],
+      communityAdmin1: [403, 'forbidden'],
+      parentA: [403, 'forbidden'],
+      anonymous: [401, 'unauthenticated'],
+    },
+  },
+  {
+    name: 'create a class at school A',
+    method: 'POST',
+    path: () => '/api/classes',
+    body: (w) => ({ organisationId: w.orgs.schoolA.id, mode: 'flexible', title: '矩阵测试课堂' }),
+    expect: {
+      schoolAdminA: 201,
+      teacherA: 201,
+      districtAdmin: 201,
+      schoolAdminB: [403, 'out_of_scope'],
+      venueManagerA: [403, 'out_of_scope'],
+      parentA: [403, 'out_of_scope'],
+      anonymous: [401, 'unauthenticated'],
+    },
+  },
+  {
+    name: "read family A's class calendar",
+    method: 'GET',
+    path: (w) => `/api/classes/families/${w.familyA.family.id}/calendar.ics`,
+    expect: { parentA: 200, parentB: [403, 'out_of_scope'], teacherA: [403, 'out_of_scope'], districtAdmin: [403, 'out_of_scope'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: "make family A's secret calendar link",
+    method: 'POST',
+    path: (w) => `/api/classes/families/${w.familyA.family.id}/calendar-feed`,
+    body: () => ({}),
+    expect: { parentA: 201, parentB: [403, 'out_of_scope'], schoolAdminA: [403, 'out_of_scope'], districtAdmin: [403, 'out_of_scope'], anonymous: [401, 'unauthenticated'] },
+  },
 ];
 
 describeEachDatabase('role × scope matrix', (fixture) => {

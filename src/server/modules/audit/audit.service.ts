@@ -61,6 +61,8 @@ export type AuditAction =
   | 'study.visit_decline'
   | 'study.visit_cancel'
   | 'classes.course_create'
+  | 'classes.calendar_feed_create'
+  | 'classes.calendar_feed_revoke'
   | 'classes.course_update'
   | 'classes.class_create'
   | 'classes.class_update'

@@ -148,6 +148,61 @@ describeEachDatabase('parent-school classes: check-in and attendance', (fixture)
     assert.equal(byGuardian.get(outsider.users[0]!.id)!.last_error, 'points_not_family_guardian');
   });
 
+  it('a secret calendar subscription link: made and rotated by guardians, read without a session, revoked', async () => {
+    const { db } = fixture();
+    const familyId = world.familyA.family.id;
+    const s = await sessionSoon();
+    await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'feed-book-0001' } });
+
+    assert.deepEqual((await parent.get(`/api/classes/families/${familyId}/calendar-feed`)).body, { active: false, createdAt: null, lastUsedAt: null, path: null });
+    // Only the family's guardians see or make the link; nothing is written when refused.
+    const other = await TestClient.signedIn(app, world.users.parentB.login, world.users.parentB.password);
+    for (const client of [teacher, other]) {
+      assert.equal((await client.post(`/api/classes/families/${familyId}/calendar-feed`, {})).body.error, 'out_of_scope');
+      assert.equal((await client.get(`/api/classes/families/${familyId}/calendar-feed`)).body.error, 'out_of_scope');
+    }
+    assert.equal((await parent.delete(`/api/classes/families/${familyId}/calendar-feed`)).body.error, 'not_found', 'nothing to revoke yet');
+    const none = await db.selectFrom('class_calendar_feeds').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(none.n), 0);
+
+    const made = await parent.post(`/api/classes/families/${familyId}/calendar-feed`, {});
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal(made.body.active, true);
+    assert.match(made.body.path, /^\/api\/classes\/feeds\/[A-Za-z0-9_-]{43}\/calendar\.ics$/);
+    const stored = await db.selectFrom('class_calendar_feeds').selectAll().where('family_id', '=', familyId).execute();
+    assert.equal(stored.length, 1);
+    assert.ok(!JSON.stringify(stored).includes(made.body.path.split('/')[4]), 'only the hash of the secret is stored');
+
+    // A calendar app reads it without a cookie.
+    const read = await app.request(made.body.path);
+    assert.equal(read.status, 200);
+    assert.match(read.headers.get('content-type') ?? '', /text\/calendar/);
+    assert.match(read.headers.get('cache-control') ?? '', /no-store/);
+    const ics = await read.text();
+    assert.match(ics, new RegExp(`UID:class-session-${s.id}@coedu`));
+    const status = await parent.get(`/api/classes/families/${familyId}/calendar-feed`);
+    assert.equal(status.body.active, true);
+    assert.equal(status.body.path, null, 'the secret is shown only once');
+    assert.ok(status.body.lastUsedAt, 'the read is recorded');
+
+    // Rotating revokes the old link at once; a forged or malformed token is refused the same way.
+    const rotated = await parent.post(`/api/classes/families/${familyId}/calendar-feed`, {});
+    assert.notEqual(rotated.body.path, made.body.path);
+    const old = await app.request(made.body.path);
+    assert.equal(old.status, 404);
+    assert.equal(((await old.json()) as { error: string }).error, 'calendar_feed_not_found');
+    assert.equal((await app.request(`/api/classes/feeds/${'A'.repeat(43)}/calendar.ics`)).status, 404);
+    assert.equal((await app.request('/api/classes/feeds/short/calendar.ics')).status, 400);
+    assert.equal((await app.request(rotated.body.path)).status, 200);
+
+    const revoked = await parent.delete(`/api/classes/families/${familyId}/calendar-feed`);
+    assert.equal(revoked.status, 200);
+    assert.equal(revoked.body.active, false);
+    assert.equal((await app.request(rotated.body.path)).status, 404);
+    const audit = await db.selectFrom('audit_events').select('action').where('resource_id', '=', familyId).where('action', 'like', 'classes.calendar_feed_%').execute();
+    assert.deepEqual(audit.map((a) => a.action).sort(), ['classes.calendar_feed_create', 'classes.calendar_feed_create', 'classes.calendar_feed_revoke']);
+  });
+
   it('calendars (.ics) for a family and a class, and the roster as XLSX', async () => {
     const s = await sessionSoon();
     await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyA.family.id, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'ics-book-0001' } });

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type { BookingRow, ClassRow, CourseRow, EnrolmentRow, SessionRow } from './classes.repository.ts';
-import type { BookingSchema, ClassSchema, CourseSchema, NotificationSchema, SessionSchema } from './classes.schema.ts';
+import type { BookingSchema, CalendarFeedSchema, ClassSchema, CourseSchema, NotificationSchema, SessionSchema } from './classes.schema.ts';
 import type { CourseMaterial } from './classes.tables.ts';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -100,4 +100,17 @@ export function presentNotification(n: { id: string; kind: z.infer<typeof Notifi
 
 export function presentEnrolment(e: EnrolmentRow) {
   return { id: e.id, classId: e.class_id, familyId: e.family_id, familyName: e.family_name, status: e.status, seatLabel: e.seat_label, enrolledAt: iso(e.enrolled_at) };
+}
+
+/** A family's calendar subscription; `path` (with the secret) only in the answer that created it. */
+export function presentCalendarFeed(
+  feed: { created_at: Date | string; last_used_at: Date | string | null } | null,
+  token: string | null,
+): z.infer<typeof CalendarFeedSchema> {
+  return {
+    active: feed !== null,
+    createdAt: feed ? iso(feed.created_at) : null,
+    lastUsedAt: feed?.last_used_at ? iso(feed.last_used_at) : null,
+    path: feed && token ? `/api/classes/feeds/${token}/calendar.ics` : null,
+  };
 }

@@ -864,3 +864,38 @@ export async function schoolFamilies(db: Kysely<DB>, schoolId: string, limit: nu
     .limit(limit)
     .execute();
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// calendar subscriptions (one active secret feed per family)
+
+export async function activeCalendarFeed(db: Kysely<DB>, familyId: string) {
+  return db.selectFrom('class_calendar_feeds').select(['id', 'family_id', 'created_at', 'last_used_at', 'created_by']).where('family_id', '=', familyId).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+/** Revokes the family's active feed (if any); returns how many were revoked (0 or 1). */
+export async function revokeCalendarFeeds(db: Kysely<DB>, familyId: string) {
+  const result = await db.updateTable('class_calendar_feeds').set({ revoked_at: new Date() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function insertCalendarFeed(db: Kysely<DB>, feed: { id: string; familyId: string; tokenHash: string; createdBy: string }) {
+  return db
+    .insertInto('class_calendar_feeds')
+    .values({ id: feed.id, family_id: feed.familyId, token_hash: feed.tokenHash, created_by: feed.createdBy })
+    .returning(['id', 'family_id', 'created_at', 'last_used_at'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function findCalendarFeedByHash(db: Kysely<DB>, tokenHash: string) {
+  return db.selectFrom('class_calendar_feeds').select(['id', 'family_id', 'last_used_at']).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+/** Records a read, at most once an hour per feed (calendar apps poll often; this is not an audit trail). */
+export async function touchCalendarFeed(db: Kysely<DB>, id: string) {
+  await db
+    .updateTable('class_calendar_feeds')
+    .set({ last_used_at: new Date() })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 hour'`)]))
+    .execute();
+}

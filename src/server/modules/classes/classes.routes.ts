@@ -11,6 +11,8 @@ import {
   FamilyPickSchema,
   MoveSeatSchema,
   BookingSchema,
+  CalendarFeedSchema,
+  FeedTokenParamsSchema,
   CheckInResultSchema,
   CheckInSchema,
   MarksResultSchema,
@@ -97,6 +99,10 @@ const routes = {
   }),
 
   familyCalendar: createRoute({ method: 'get', path: '/api/classes/families/{id}/calendar.ics', tags, summary: "A family's booked sessions as an iCalendar file (its guardians)", request: { params: uuidParams('id') }, responses: { 200: fileResponse('text/calendar', 'Calendar'), ...readErrors } }),
+  calendarFeed: createRoute({ method: 'get', path: '/api/classes/families/{id}/calendar-feed', tags, summary: "Whether the family has a calendar subscription link (its guardians; the secret is not shown again)", request: { params: uuidParams('id') }, responses: { 200: jsonContent(CalendarFeedSchema, 'Subscription'), ...readErrors } }),
+  createCalendarFeed: createRoute({ method: 'post', path: '/api/classes/families/{id}/calendar-feed', tags, summary: 'Make a new secret calendar subscription link for the family, revoking the previous one (its guardians; audited)', request: { params: uuidParams('id'), body: jsonBody(EmptySchema) }, responses: { 201: jsonContent(CalendarFeedSchema, 'Created; `path` holds the secret, shown only now'), ...writeErrors } }),
+  revokeCalendarFeed: createRoute({ method: 'delete', path: '/api/classes/families/{id}/calendar-feed', tags, summary: "Revoke the family's calendar subscription link (its guardians; audited)", request: { params: uuidParams('id') }, responses: { 200: jsonContent(CalendarFeedSchema, 'Revoked'), ...writeErrors } }),
+  feedCalendar: createRoute({ method: 'get', path: '/api/classes/feeds/{token}/calendar.ics', tags, summary: "A family's booked sessions for calendar apps, through the family's secret subscription link (no session needed)", security: [], request: { params: FeedTokenParamsSchema }, responses: { 200: fileResponse('text/calendar', 'Calendar'), ...errorResponses(400, 404) } }),
   classCalendar: createRoute({ method: 'get', path: '/api/classes/{id}/calendar.ics', tags, summary: "A class's sessions as an iCalendar file", request: { params: uuidParams('id') }, responses: { 200: fileResponse('text/calendar', 'Calendar'), ...readErrors } }),
   rosterXlsx: createRoute({ method: 'get', path: '/api/classes/sessions/{id}/roster.xlsx', tags, summary: 'Roster and attendance of a session as XLSX (staff; audited)', request: { params: uuidParams('id') }, responses: { 200: fileResponse(XLSX_TYPE, 'Spreadsheet'), ...readErrors } }),
 
@@ -183,6 +189,17 @@ export function registerClassesRoutes(app: AppOpenAPI) {
   });
 
   app.openapi(routes.familyCalendar, async (c) => file(await c.var.services.classes.familyCalendar(c.var.ctx, c.req.valid('param').id), 'text/calendar; charset=utf-8', 'family-classes.ics') as never);
+  app.openapi(routes.calendarFeed, async (c) => c.json(await c.var.services.classes.calendarFeed(c.var.ctx, c.req.valid('param').id), 200));
+  app.openapi(routes.createCalendarFeed, async (c) => c.json(await c.var.services.classes.createCalendarFeed(c.var.ctx, c.req.valid('param').id), 201));
+  app.openapi(routes.revokeCalendarFeed, async (c) => c.json(await c.var.services.classes.revokeCalendarFeed(c.var.ctx, c.req.valid('param').id), 200));
+  app.openapi(routes.feedCalendar, async (c) => {
+    const response = file(await c.var.services.classes.calendarByFeedToken(c.req.valid('param').token), 'text/calendar; charset=utf-8', 'family-classes.ics');
+    // Calendar apps subscribe to this URL: shown inline, and never cached by shared caches (it is a secret URL).
+    response.headers.set('content-disposition', 'inline; filename="family-classes.ics"');
+    response.headers.set('cache-control', 'private, no-store');
+    response.headers.set('referrer-policy', 'no-referrer');
+    return response as never;
+  });
   app.openapi(routes.rosterXlsx, async (c) => {
     const { body, fileName } = await c.var.services.classes.rosterSpreadsheet(c.var.ctx, c.req.valid('param').id);
     return file(body, XLSX_TYPE, fileName) as never;

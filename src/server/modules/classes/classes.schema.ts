@@ -381,3 +381,23 @@ export const EnrolmentsSchema = z
   })
   .openapi('ClassEnrolments');
 export const FamilyPickSchema = z.object({ items: z.array(z.object({ id: z.string(), name: z.string() })) }).openapi('FamilyPicks');
+
+export const CalendarFeedSchema = z
+  .object({
+    active: z.boolean(),
+    createdAt: z.string().datetime().nullable(),
+    lastUsedAt: z.string().datetime().nullable().openapi({ description: 'When a calendar app last read it (to the hour)' }),
+    path: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The secret subscription path, only in the answer that made it; prefix the site origin (https:// or webcal://)' }),
+  })
+  .openapi('ClassCalendarFeed');
+
+/** The secret of a calendar subscription URL: 32 random bytes, base64url. */
+export const FeedTokenParamsSchema = z.object({
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'not a calendar link token')
+    .openapi({ param: { name: 'token', in: 'path' }, example: 'x'.repeat(43) }),
+});

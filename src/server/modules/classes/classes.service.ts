@@ -13,11 +13,12 @@ import {
   type Actor,
   type RequestContext,
 } from '../access/actor.ts';
+import { randomToken, sha256 } from '../../lib/crypto.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { ClassCheckIn } from './classes.checkin.ts';
 import { icsCalendar, rosterWorkbook } from './classes.exports.ts';
 import { idempotent, type Answer } from './classes.idempotency.ts';
-import { presentBooking, presentClass, presentCourse, presentEnrolment, presentNotification, presentSession } from './classes.presenter.ts';
+import { presentBooking, presentCalendarFeed, presentClass, presentCourse, presentEnrolment, presentNotification, presentSession } from './classes.presenter.ts';
 import * as repo from './classes.repository.ts';
 import type { ClassKind, ClassMode, CourseFormat, CourseMaterial, CourseTier, GuardianRole } from './classes.tables.ts';
 
@@ -775,6 +776,10 @@ export class ClassesService {
   async familyCalendar(ctx: RequestContext, familyId: string) {
     const actor = requireAdult(ctx);
     if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians read a family’s calendar.');
+    return this.familyCalendarIcs(familyId);
+  }
+
+  private async familyCalendarIcs(familyId: string) {
     const rows = await repo.bookingsOfFamilies(this.db, [familyId], { upcomingOnly: false, now: new Date(), limit: 500 });
     const since = Date.now() - 30 * 24 * HOUR;
     const events = rows
@@ -790,6 +795,54 @@ export class ClassesService {
         updatedAt: new Date(r.created_at),
       }));
     return icsCalendar('家长课堂 · 我的预约', events);
+  }
+
+  /** The family's calendar subscription, without its secret (guardians): whether there is one and when it was last read. */
+  async calendarFeed(ctx: RequestContext, familyId: string) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians manage a family’s calendar subscription.');
+    const feed = await repo.activeCalendarFeed(this.db, familyId);
+    return presentCalendarFeed(feed ?? null, null);
+  }
+
+  /**
+   * Makes a new secret subscription URL for the family's calendar (guardians), revoking the previous one in the same
+   * transaction. The token is shown once; only its sha256 is stored.
+   */
+  async createCalendarFeed(ctx: RequestContext, familyId: string) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians manage a family’s calendar subscription.');
+    const token = randomToken(32);
+    const feed = await this.db.transaction().execute(async (trx) => {
+      const revoked = await repo.revokeCalendarFeeds(trx, familyId);
+      const row = await repo.insertCalendarFeed(trx, { id: randomUUID(), familyId, tokenHash: sha256(token), createdBy: actor.userId });
+      await recordAudit(trx, ctx, { action: 'classes.calendar_feed_create', resourceType: 'family', resourceId: familyId, detail: { feedId: row.id, replaced: revoked } });
+      return row;
+    });
+    return presentCalendarFeed(feed, token);
+  }
+
+  /** Revokes the family's calendar subscription (guardians); subscribed calendar apps get 404 from then on. */
+  async revokeCalendarFeed(ctx: RequestContext, familyId: string) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians manage a family’s calendar subscription.');
+    await this.db.transaction().execute(async (trx) => {
+      const revoked = await repo.revokeCalendarFeeds(trx, familyId);
+      if (revoked === 0) throw new AppError('not_found', 'The family has no calendar subscription.');
+      await recordAudit(trx, ctx, { action: 'classes.calendar_feed_revoke', resourceType: 'family', resourceId: familyId, detail: {} });
+    });
+    return presentCalendarFeed(null, null);
+  }
+
+  /**
+   * The family's calendar through its secret URL, for calendar apps (no session). An unknown or revoked token is the
+   * same 404, so the answer tells nothing about which tokens once existed.
+   */
+  async calendarByFeedToken(token: string) {
+    const feed = await repo.findCalendarFeedByHash(this.db, sha256(token));
+    if (!feed) throw new AppError('calendar_feed_not_found', 'This calendar link does not exist or was revoked.');
+    await repo.touchCalendarFeed(this.db, feed.id);
+    return this.familyCalendarIcs(feed.family_id);
   }
 
   /** A class's sessions as an iCalendar file. */

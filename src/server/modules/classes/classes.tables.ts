@@ -212,6 +212,16 @@ export interface ClassNotificationsTable {
   read_at: NullableTimestamp;
 }
 
+export interface ClassCalendarFeedsTable {
+  id: string;
+  family_id: string;
+  token_hash: string;
+  created_by: string;
+  created_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+}
+
 export interface ClassesTables {
   class_courses: ClassCoursesTable;
   classes: ClassesTable;
@@ -225,4 +235,5 @@ export interface ClassesTables {
   class_attendance_events: ClassAttendanceEventsTable;
   class_reminders: ClassRemindersTable;
   class_notifications: ClassNotificationsTable;
+  class_calendar_feeds: ClassCalendarFeedsTable;
 }

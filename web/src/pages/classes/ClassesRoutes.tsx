@@ -231,6 +231,83 @@ function Notifications() {
   );
 }
 
+interface CalendarFeed {
+  active: boolean;
+  createdAt: string | null;
+  lastUsedAt: string | null;
+  path: string | null;
+}
+
+/** The family's calendar: a download, and a private subscription link for phone calendar apps (made, rotated, revoked). */
+function FamilyCalendar({ family }: { family: FamilyView }) {
+  const { t, i18n } = useTranslation();
+  const base = `/api/classes/families/${family.id}`;
+  const feed = useAsync((signal) => api.get<CalendarFeed>(`${base}/calendar-feed`, undefined, { signal }), [family.id]);
+  const [made, setMade] = useState<CalendarFeed | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const action = useAction();
+  const shown = made ?? feed.data;
+  const url = made?.path ? `${window.location.origin}${made.path}` : null;
+  const make = () =>
+    void action.run(async () => {
+      setMade(await api.post<CalendarFeed>(`${base}/calendar-feed`, {}));
+      setNote(null);
+    });
+  return (
+    <div className="classes-calendar" data-testid="family-calendar">
+      <h3>{t('classes.calendar.title')}</h3>
+      <p>
+        <a href={`${base}/calendar.ics`} download>
+          {t('classes.calendar.download')}
+        </a>
+      </p>
+      <p className="muted">{t('classes.calendar.intro')}</p>
+      <Problem error={feed.error ?? action.error} />
+      {note && <Notice tone="success">{note}</Notice>}
+      {url ? (
+        <>
+          <Notice tone="success">{t('classes.calendar.created')}</Notice>
+          <input className="classes-calendar-url" readOnly value={url} data-testid="calendar-url" onFocus={(e) => e.currentTarget.select()} aria-label={t('classes.calendar.title')} />
+          <div className="classes-actions">
+            <a className="btn btn-small" href={url.replace(/^https?:/, 'webcal:')}>
+              {t('classes.calendar.add')}
+            </a>
+            <button type="button" className="btn btn-small btn-quiet" onClick={() => void navigator.clipboard?.writeText(url).then(() => setNote(t('classes.calendar.copied')))}>
+              {t('classes.calendar.copy')}
+            </button>
+          </div>
+        </>
+      ) : shown?.active ? (
+        <p data-testid="calendar-active">
+          {t('classes.calendar.active', { when: formatWhen(shown.createdAt!, i18n.language) })}{' '}
+          {shown.lastUsedAt ? t('classes.calendar.lastUsed', { when: formatWhen(shown.lastUsedAt, i18n.language) }) : t('classes.calendar.neverUsed')}
+        </p>
+      ) : null}
+      <div className="classes-actions">
+        <button type="button" className="btn btn-small" disabled={action.busy} onClick={make} data-testid="calendar-make">
+          {shown?.active ? t('classes.calendar.rotate') : t('classes.calendar.create')}
+        </button>
+        {shown?.active && (
+          <button
+            type="button"
+            className="btn btn-small btn-quiet"
+            disabled={action.busy}
+            data-testid="calendar-revoke"
+            onClick={() =>
+              void action.run(async () => {
+                setMade(await api.delete<CalendarFeed>(`${base}/calendar-feed`));
+                setNote(t('classes.calendar.revoked'));
+              })
+            }
+          >
+            {t('classes.calendar.revoke')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
 function BrowsePage() {
   const { t } = useTranslation();
   usePageTitle(t('classes.title'));
@@ -263,6 +340,7 @@ function BrowsePage() {
         <section className="card">
           <h2>{t('classes.mine')}</h2>
           {mine.data ? <MyBookings items={mine.data.items} onChanged={() => { setMessage(t('classes.cancelled')); refresh(); }} /> : <Loading />}
+          {families.data?.items.map((f) => <FamilyCalendar key={f.id} family={f} />)}
         </section>
       )}
       <h2>{t('classes.upcoming')}</h2>
