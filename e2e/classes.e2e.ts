@@ -70,6 +70,19 @@ test('a parent books, the teacher shows the rotating code, the parent checks in 
   // The parent's own pass is a QR code too.
   await parent.goto(`${baseUrl}/classes/sessions/${booking.sessionId}/pass`);
   await parent.getByTestId('qr').waitFor();
+
+  // The teacher moves a later session of the class; the list shows the new time.
+  const session = (await (await teacher.request.get(`${baseUrl}/api/classes/sessions/${booking.sessionId}`)).json()) as { classId: string };
+  await teacher.goto(`${baseUrl}/classes/${session.classId}`);
+  await teacher.getByTestId('reschedule-open').last().click();
+  const target = new Date(Date.now() + 9 * 24 * 3_600_000);
+  const local = `${target.getFullYear()}-${String(target.getMonth() + 1).padStart(2, '0')}-${String(target.getDate()).padStart(2, '0')}T19:30`;
+  await teacher.getByTestId('reschedule-starts').fill(local);
+  await teacher.getByTestId('reschedule-save').click();
+  await teacher.getByText(zhCN.classes.rescheduled).waitFor();
+  const after = (await (await teacher.request.get(`${baseUrl}/api/classes/sessions?classId=${session.classId}&limit=100`)).json()) as { items: { startsAt: string }[] };
+  assert.ok(after.items.some((x) => x.startsAt === new Date(local).toISOString()), 'a session now starts at the new time');
+  await screenshot(teacher, 'classes-rescheduled.png');
   assertClean(parentTab);
   assertClean(teacherTab);
 });

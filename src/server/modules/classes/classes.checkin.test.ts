@@ -203,6 +203,74 @@ describeEachDatabase('parent-school classes: check-in and attendance', (fixture)
     assert.deepEqual(audit.map((a) => a.action).sort(), ['classes.calendar_feed_create', 'classes.calendar_feed_create', 'classes.calendar_feed_revoke']);
   });
 
+  it('staff move a session: bookings stay, guardians are told, reminders and the deadline follow, calendars update', async () => {
+    const { db } = fixture();
+    const k = await schoolAdmin.post('/api/classes', { organisationId: world.orgs.schoolA.id, mode: 'flexible', title: '改期测试' });
+    const created = await schoolAdmin.post(`/api/classes/${k.body.id}/sessions`, { startsAt: inHours(30), durationMinutes: 90, capacity: 1, waitlistCapacity: 2 });
+    const s = created.body.items[0] as { id: string; startsAt: string; cancelUntil: string };
+    const other = await TestClient.signedIn(app, world.users.parentB.login, world.users.parentB.password);
+    const first = await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyA.family.id, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'move-book-0001' } });
+    const second = await other.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyB.family.id, guardianUserIds: [world.users.parentB.id] }, { headers: { 'idempotency-key': 'move-book-0002' } });
+    assert.deepEqual([first.body.status, second.body.status], ['confirmed', 'waitlisted']);
+    // This session's VEVENT in the family's calendar (the family has other bookings too).
+    const ics = async () => {
+      const text = (await parent.request('GET', `/api/classes/families/${world.familyA.family.id}/calendar.ics`)).body as string;
+      return text.split('BEGIN:VEVENT').find((event) => event.includes(`UID:class-session-${s.id}@coedu`))!;
+    };
+    const sequenceBefore = Number(/SEQUENCE:(\d+)/.exec(await ics())![1]);
+
+    // Refused: a guardian; a time in the past. Nothing changes.
+    const before = await db.selectFrom('class_sessions').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+    assert.equal((await parent.patch(`/api/classes/sessions/${s.id}`, { startsAt: inHours(50) })).body.error, 'out_of_scope');
+    const past = await schoolAdmin.patch(`/api/classes/sessions/${s.id}`, { startsAt: inHours(-1) });
+    assert.equal(past.status, 400);
+    assert.equal(past.body.issues[0].path, 'startsAt');
+    assert.deepEqual(await db.selectFrom('class_sessions').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow(), before);
+
+    const to = new Date(Date.now() + 50 * 3_600_000);
+    to.setUTCSeconds(0, 0);
+    const moved = await schoolAdmin.patch(`/api/classes/sessions/${s.id}`, { startsAt: to.toISOString(), durationMinutes: 60 });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.startsAt, to.toISOString());
+    assert.equal(moved.body.endsAt, new Date(to.getTime() + 60 * 60_000).toISOString());
+    const lead = (x: { startsAt: string; cancelUntil: string }) => new Date(x.startsAt).getTime() - new Date(x.cancelUntil).getTime();
+    assert.equal(lead(moved.body), lead(s), 'the cancellation deadline moved with the start');
+    assert.equal(moved.body.seatsTaken, 1);
+    assert.equal(moved.body.waitlistCount, 1, 'bookings stay as they were');
+
+    const reminder = await db.selectFrom('class_reminders').select(['due_at', 'status']).where('booking_id', '=', first.body.id).executeTakeFirstOrThrow();
+    assert.equal(reminder.status, 'pending');
+    assert.equal(new Date(reminder.due_at).getTime(), to.getTime() - 24 * 3_600_000, 'the reminder is a day before the new start');
+    for (const [client, booking] of [[parent, first], [other, second]] as const) {
+      const told = (await client.get('/api/classes/notifications')).body.items.filter((n: { kind: string; sessionId: string }) => n.kind === 'session_changed' && n.sessionId === s.id);
+      assert.equal(told.length, 1, 'every guardian with a booking is told once');
+      assert.equal(told[0].bookingId, booking.body.id);
+    }
+    const after = await ics();
+    assert.equal(Number(/SEQUENCE:(\d+)/.exec(after)![1]), sequenceBefore + 1, 'calendar apps see a newer version of the same event');
+    assert.match(after, new RegExp(`DTSTART:${to.toISOString().replace(/[-:]/g, '').replace('.000', '')}`));
+  });
+
+  it('a session with check-ins keeps its time', async () => {
+    const s = await sessionSoon();
+    await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyA.family.id, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'move-ci-book-01' } });
+    const code = await teacher.get(`/api/classes/sessions/${s.id}/checkin-code`);
+    assert.equal((await checkIn(parent, 'move-ci-scan-01', { token: code.body.token })).status, 201);
+    const refused = await schoolAdmin.patch(`/api/classes/sessions/${s.id}`, { startsAt: inHours(5) });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error, 'conflict');
+    assert.equal((await schoolAdmin.patch(`/api/classes/sessions/${s.id}`, { capacity: 25 })).status, 200, 'other changes are still possible');
+  });
+
+  it('a session that has started keeps its time', async () => {
+    const { db } = fixture();
+    const s = await sessionSoon();
+    await moveSession(db, s.id, -10);
+    const refused = await schoolAdmin.patch(`/api/classes/sessions/${s.id}`, { startsAt: inHours(5) });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error, 'class_session_started');
+  });
+
   it('calendars (.ics) for a family and a class, and the roster as XLSX', async () => {
     const s = await sessionSoon();
     await parent.request('POST', `/api/classes/sessions/${s.id}/bookings`, { familyId: world.familyA.family.id, guardianUserIds: [world.users.parentA.id] }, { headers: { 'idempotency-key': 'ics-book-0001' } });

@@ -11,6 +11,8 @@ export interface CalendarEvent {
   description: string;
   cancelled: boolean;
   updatedAt: Date;
+  /** RFC 5545 SEQUENCE: raised with every change of the event (the session's version). */
+  sequence?: number;
 }
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -42,6 +44,7 @@ export function icsCalendar(name: string, events: CalendarEvent[]): string {
       'BEGIN:VEVENT',
       `UID:class-session-${e.id}@coedu`,
       `DTSTAMP:${stamp(e.updatedAt)}`,
+      ...(e.sequence !== undefined ? [`SEQUENCE:${e.sequence}`, `LAST-MODIFIED:${stamp(e.updatedAt)}`] : []),
       `DTSTART:${stamp(e.startsAt)}`,
       `DTEND:${stamp(e.endsAt)}`,
       `SUMMARY:${escape(e.title)}`,

@@ -416,6 +416,7 @@ const sessionColumns = [
   'k.audience as class_audience',
   'k.per_family_limit',
   'k.reminder_minutes',
+  'k.cancel_hours',
   'k.organisation_id',
   'o.name as organisation_name',
   'o.kind as organisation_kind',
@@ -495,10 +496,15 @@ export async function insertSessions(db: Kysely<DB>, sessions: SessionWrite[]) {
   return rows.map((r) => r.id);
 }
 
-export async function updateSession(db: Kysely<DB>, id: string, changes: { capacity?: number; waitlistCapacity?: number; location?: string | null; status?: 'cancelled' }) {
+export async function updateSession(
+  db: Kysely<DB>,
+  id: string,
+  changes: { capacity?: number; waitlistCapacity?: number; location?: string | null; status?: 'cancelled'; times?: { startsAt: Date; endsAt: Date; heldOn: string; cancelUntil: Date } },
+) {
   await db
     .updateTable('class_sessions')
     .set({
+      ...(changes.times ? { starts_at: changes.times.startsAt, ends_at: changes.times.endsAt, held_on: changes.times.heldOn, cancel_until: changes.times.cancelUntil } : {}),
       ...(changes.capacity !== undefined ? { capacity: changes.capacity } : {}),
       ...(changes.waitlistCapacity !== undefined ? { waitlist_capacity: changes.waitlistCapacity } : {}),
       ...(changes.location !== undefined ? { location: changes.location } : {}),
@@ -637,7 +643,7 @@ export async function bookingsOfFamilies(db: Kysely<DB>, familyIds: string[], fi
     .innerJoin('class_sessions as s', 's.id', 'b.session_id')
     .innerJoin('classes as k', 'k.id', 'b.class_id')
     .innerJoin('organisations as o', 'o.id', 'k.organisation_id')
-    .select([...bookingColumns, 's.starts_at', 's.ends_at', 's.location', 's.status as session_status', 's.cancel_until', 'k.title as class_title', 'k.kind as class_kind', 'o.name as organisation_name'])
+    .select([...bookingColumns, 's.starts_at', 's.ends_at', 's.location', 's.status as session_status', 's.cancel_until', 's.version as session_version', 's.updated_at as session_updated_at', 'k.title as class_title', 'k.kind as class_kind', 'o.name as organisation_name'])
     .where('b.family_id', 'in', familyIds);
   if (filter.upcomingOnly) query = query.where('s.ends_at', '>', filter.now).where('b.status', '<>', 'cancelled');
   return query.orderBy('s.starts_at').orderBy('b.seq').limit(filter.limit).execute();
@@ -898,4 +904,10 @@ export async function touchCalendarFeed(db: Kysely<DB>, id: string) {
     .where('id', '=', id)
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 hour'`)]))
     .execute();
+}
+
+/** Whether anyone has checked in to the session (a session with attendance keeps its time). */
+export async function hasAttendance(db: Kysely<DB>, sessionId: string) {
+  const row = await db.selectFrom('class_attendance').select('session_id').where('session_id', '=', sessionId).limit(1).executeTakeFirst();
+  return row !== undefined;
 }

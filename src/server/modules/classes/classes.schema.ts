@@ -204,6 +204,8 @@ export const UpdateSessionSchema = z
     capacity: z.number().int().min(1).max(10000).optional(),
     waitlistCapacity: z.number().int().min(0).max(10000).optional(),
     location: z.string().trim().max(300).nullable().optional(),
+    startsAt: Instant.optional().openapi({ description: 'Move the session (before it starts; to a time in the future). Bookings stay; every booked guardian is told; reminders and the cancellation deadline follow.' }),
+    durationMinutes: z.number().int().min(10).max(720).optional().openapi({ description: 'New length; the end moves with it' }),
   })
   .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change')
   .openapi('UpdateSession');
@@ -292,7 +294,7 @@ export const MyBookingsQuerySchema = z.strictObject({
 export const NotificationSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['reminder', 'promoted', 'session_cancelled', 'booking_cancelled', 'enrolled']),
+    kind: z.enum(['reminder', 'promoted', 'session_cancelled', 'session_changed', 'booking_cancelled', 'enrolled']),
     sessionId: z.string().nullable(),
     bookingId: z.string().nullable(),
     title: z.string(),

@@ -382,8 +382,12 @@ export class ClassesService {
     return { id: s.class_id, organisation_id: s.organisation_id, organisation_kind: s.organisation_kind, organisation_division_code: s.organisation_division_code };
   }
 
-  /** Staff change capacity, waitlist size or place; more seats promote the waitlist at once. */
-  async updateSession(ctx: RequestContext, id: string, input: { capacity?: number; waitlistCapacity?: number; location?: string | null }) {
+  /**
+   * Staff change capacity, waitlist size, place or time; more seats promote the waitlist at once. A new time is only
+   * possible before the session starts and must lie ahead; bookings stay, the cancellation deadline and reminders move
+   * with the session, and every guardian with a booking (confirmed or waiting) is told.
+   */
+  async updateSession(ctx: RequestContext, id: string, input: { capacity?: number; waitlistCapacity?: number; location?: string | null; startsAt?: string; durationMinutes?: number }) {
     const actor = requireAdult(ctx);
     const found = await repo.findSession(this.db, id);
     if (!found) throw new AppError('not_found', 'No such session.');
@@ -395,9 +399,43 @@ export class ClassesService {
       if (input.capacity !== undefined && input.capacity < s.seats_taken) issues.push({ path: 'capacity', message: `${s.seats_taken} seats are already booked` });
       if (input.waitlistCapacity !== undefined && input.waitlistCapacity < s.waitlist_count) issues.push({ path: 'waitlistCapacity', message: `${s.waitlist_count} families are already waiting` });
       if (issues.length > 0) throw new AppError('conflict', 'The session cannot shrink below its bookings.', { issues });
-      await repo.updateSession(trx, id, input);
+      const { startsAt: newStart, durationMinutes, ...rest } = input;
+      let times: { startsAt: Date; endsAt: Date; heldOn: string; cancelUntil: Date } | undefined;
+      if (newStart !== undefined || durationMinutes !== undefined) {
+        if (new Date(s.starts_at).getTime() <= Date.now()) throw new AppError('class_session_started', 'A session that has started keeps its time.');
+        if (await repo.hasAttendance(trx, id)) throw new AppError('conflict', 'Guardians have already checked in to this session; it keeps its time.');
+        const startsAt = newStart !== undefined ? new Date(newStart) : new Date(s.starts_at);
+        if (startsAt.getTime() <= Date.now()) throw new AppError('validation_failed', undefined, { issues: [{ path: 'startsAt', message: 'In the past' }] });
+        const minutes = durationMinutes ?? Math.round((new Date(s.ends_at).getTime() - new Date(s.starts_at).getTime()) / MINUTE);
+        times = { startsAt, endsAt: new Date(startsAt.getTime() + minutes * MINUTE), heldOn: chinaDate(startsAt), cancelUntil: new Date(startsAt.getTime() - s.cancel_hours * HOUR) };
+      }
+      await repo.updateSession(trx, id, { ...rest, times });
+      const moved = times !== undefined && (times.startsAt.getTime() !== new Date(s.starts_at).getTime() || times.endsAt.getTime() !== new Date(s.ends_at).getTime());
+      if (moved) {
+        const now = (await repo.lockSession(trx, id))!;
+        const bookings = await repo.activeBookingsOfSession(trx, id);
+        await this.scheduleReminders(trx, now, bookings.filter((b) => b.status === 'confirmed').map((b) => b.id));
+        await repo.insertNotifications(
+          trx,
+          bookings.flatMap((b) =>
+            b.guardian_user_ids.map((userId) => ({
+              userId,
+              kind: 'session_changed' as const,
+              sessionId: id,
+              bookingId: b.id,
+              title: `「${s.class_title}」改期至 ${chinaTime(times!.startsAt)}`,
+              body: `${s.organisation_name} 把原定 ${chinaTime(new Date(s.starts_at))} 的课程改到 ${chinaTime(times!.startsAt)}–${chinaTime(times!.endsAt).slice(-5)}，您的预约保留；如不能参加，请在 ${chinaTime(times!.cancelUntil)} 前取消。`,
+            })),
+          ),
+        );
+      }
       const promoted = await this.promoteWaitlist(trx, (await repo.lockSession(trx, id))!);
-      await recordAudit(trx, ctx, { action: 'classes.session_update', resourceType: 'class_session', resourceId: id, detail: { changes: input, promoted: promoted.length } });
+      await recordAudit(trx, ctx, {
+        action: 'classes.session_update',
+        resourceType: 'class_session',
+        resourceId: id,
+        detail: { changes: input, promoted: promoted.length, ...(moved ? { from: new Date(s.starts_at).toISOString() } : {}) },
+      });
       return presentSession((await repo.findSession(trx, id))!);
     });
   }
@@ -792,7 +830,9 @@ export class ClassesService {
         location: r.location ?? r.organisation_name,
         description: `${r.organisation_name}`,
         cancelled: r.session_status === 'cancelled',
-        updatedAt: new Date(r.created_at),
+        // A moved or cancelled session is a newer version of the same event (same UID): calendar apps replace it.
+        updatedAt: new Date(Math.max(new Date(r.created_at).getTime(), new Date(r.session_updated_at).getTime())),
+        sequence: r.session_version,
       }));
     return icsCalendar('家长课堂 · 我的预约', events);
   }

@@ -17,7 +17,7 @@ export type ClassKind = 'parent_class' | 'flexible_care' | 'weekend_class';
 export type BookingStatus = 'confirmed' | 'waitlisted' | 'cancelled';
 export type CheckInMethod = 'qr_self' | 'qr_staff' | 'manual';
 export type AttendanceEventStatus = 'pending' | 'delivered' | 'not_eligible' | 'held' | 'failed';
-export type NotificationKind = 'reminder' | 'promoted' | 'session_cancelled' | 'booking_cancelled' | 'enrolled';
+export type NotificationKind = 'reminder' | 'promoted' | 'session_cancelled' | 'session_changed' | 'booking_cancelled' | 'enrolled';
 
 export interface CourseMaterial {
   title: string;

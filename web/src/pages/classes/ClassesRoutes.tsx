@@ -651,6 +651,49 @@ function SeatMap({ rows, cols, enrolments }: { rows: number; cols: number; enrol
   );
 }
 
+/** A local `datetime-local` value (the browser's zone) for an ISO instant. */
+function localInput(iso: string): string {
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+/** Staff move a session that has not started: new start and length; the server tells the booked families. */
+function RescheduleForm({ session, onDone }: { session: Session; onDone: () => void }) {
+  const { t } = useTranslation();
+  const [startsAt, setStartsAt] = useState(localInput(session.startsAt));
+  const [minutes, setMinutes] = useState(Math.round((new Date(session.endsAt).getTime() - new Date(session.startsAt).getTime()) / 60_000));
+  const action = useAction();
+  return (
+    <form
+      className="form classes-reschedule"
+      data-testid="reschedule-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run(async () => {
+          await api.patch(`/api/classes/sessions/${session.id}`, { startsAt: new Date(startsAt).toISOString(), durationMinutes: minutes });
+          onDone();
+        });
+      }}
+    >
+      <p className="muted">{t('classes.rescheduleHint')}</p>
+      <Problem error={action.error} />
+      <div className="form-row">
+        <label className="field">
+          <span>{t('classes.startsAt')}</span>
+          <input type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.target.value)} required data-testid="reschedule-starts" />
+        </label>
+        <label className="field">
+          <span>{t('classes.duration')}</span>
+          <input type="number" min={10} max={720} value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} />
+        </label>
+      </div>
+      <button type="submit" className="btn btn-small" disabled={action.busy} data-testid="reschedule-save">
+        {t('classes.rescheduleSave')}
+      </button>
+    </form>
+  );
+}
+
 function ClassPage() {
   const { t, i18n } = useTranslation();
   const { id } = useParams();
@@ -662,6 +705,8 @@ function ClassPage() {
   usePageTitle(k.data?.title ?? t('classes.title'));
   const [plan, setPlan] = useState({ startsAt: '', durationMinutes: 90, capacity: 30, waitlistCapacity: 10, location: '', count: 1, childrenAllowed: false });
   const [enrol, setEnrol] = useState({ familyId: '', seatLabel: '' });
+  const [moving, setMoving] = useState<string | null>(null);
+  const [moved, setMoved] = useState(false);
   const action = useAction();
   if (!k.data) return <div className="page">{k.error ? <Problem error={k.error} /> : <Loading />}</div>;
   return (
@@ -671,6 +716,7 @@ function ClassPage() {
         {k.data.organisation.name} · {t(`classes.modes.${k.data.mode}`)} · {t(`classes.kinds.${k.data.kind}`)}
       </p>
       <Problem error={action.error} />
+      {moved && <Notice tone="success">{t('classes.rescheduled')}</Notice>}
       <section className="card">
         <h2>{t('classes.sessions')}</h2>
         <ul className="classes-list">
@@ -683,6 +729,21 @@ function ClassPage() {
               <Link className="btn btn-small" to={`/classes/sessions/${s.id}/desk`}>
                 {t('classes.desk')}
               </Link>
+              {k.data?.canManage && s.status === 'scheduled' && new Date(s.startsAt).getTime() > Date.now() && (
+                <button type="button" className="btn btn-small btn-quiet" aria-expanded={moving === s.id} onClick={() => setMoving(moving === s.id ? null : s.id)} data-testid="reschedule-open">
+                  {t('classes.reschedule')}
+                </button>
+              )}
+              {moving === s.id && (
+                <RescheduleForm
+                  session={s}
+                  onDone={() => {
+                    setMoving(null);
+                    setMoved(true);
+                    sessions.reload();
+                  }}
+                />
+              )}
             </li>
           ))}
         </ul>
