@@ -87,6 +87,16 @@ export interface FamiliesTable {
   created_at: Timestamp;
 }
 
+export interface FamilyHomesTable {
+  family_id: string;
+  lon: number;
+  lat: number;
+  source_crs: Crs;
+  label: string | null;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
 export interface FamilyGuardiansTable {
   family_id: string;
   user_id: string;
@@ -207,6 +217,7 @@ export interface CoreTables {
   role_grants: RoleGrantsTable;
   families: FamiliesTable;
   family_guardians: FamilyGuardiansTable;
+  family_homes: FamilyHomesTable;
   children: ChildrenTable;
   family_invitations: FamilyInvitationsTable;
   sessions: SessionsTable;

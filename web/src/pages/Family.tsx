@@ -5,6 +5,7 @@ import { api } from '../api.ts';
 import { ChildForm, ChildModeDialog, InviteGuardian, type ChildInput } from '../components/family.tsx';
 import { ErrorNotice, Loading, Modal, Notice, relationLabel, usePageTitle, useAsync } from '../components/ui.tsx';
 import type { ChildView, FamilyView } from '../types.ts';
+import { FamilyHomeSection } from './FamilyHome.tsx';
 
 export function FamilyPage() {
   const { id = '' } = useParams();
@@ -101,6 +102,8 @@ export function FamilyPage() {
           <h2>{t('family.addChildTitle')}</h2>
           <ChildForm submitLabel={t('family.addChildSubmit')} onSubmit={addChild} />
         </section>
+
+        <FamilyHomeSection familyId={family.id} />
 
         <section className="card">
           <h2>{t('family.guardians')}</h2>

@@ -622,6 +622,7 @@ export interface SearchParams {
   near?: [number, number];
   crs?: Crs;
   nearChildSchool?: string;
+  nearHome?: string;
   minutes?: number;
   limit: number;
   offset: number;
@@ -643,7 +644,7 @@ export interface SearchResult {
   limit: number;
   offset: number;
   query: { text: string | null; tokens: string[]; pinyin: string[] };
-  near: { lon: number; lat: number; minutes: number; method: 'network' | 'estimate'; source: 'point' | 'child_school'; schoolName: string | null } | null;
+  near: { lon: number; lat: number; minutes: number; method: 'network' | 'estimate'; source: 'point' | 'child_school' | 'home'; schoolName: string | null } | null;
 }
 
 interface Candidate {
@@ -999,13 +1000,23 @@ export class SearchService {
     }
   }
 
-  /** Where "near" is: a given point, or the school of one of the caller's children (guardians only, audited). */
+  /** Where "near" is: a given point, the family's home point, or the school of one of the caller's children (guardians only, audited). */
   private async origin(ctx: RequestContext, params: SearchParams): Promise<Origin | null> {
     const minutes = params.minutes ?? 15;
     const method = this.engine.method;
     if (params.near) {
       const [lon, lat] = toWgs84(params.near[0], params.near[1], params.crs ?? 'WGS-84');
       return { lon, lat, minutes, method, source: 'point', schoolName: null };
+    }
+    if (params.nearHome) {
+      const actor = requireAdult(ctx);
+      if (!actor.familyIds.includes(params.nearHome)) throw new AppError('out_of_scope', "Only a family's guardians may search near its home.");
+      const home = await this.db.selectFrom('family_homes').select(['lon', 'lat']).where('family_id', '=', params.nearHome).executeTakeFirst();
+      if (!home) throw new AppError('validation_failed', 'The family has no home point yet.', { issues: [{ path: 'nearHome', message: 'set the home point first (PUT /api/families/{id}/home)' }] });
+      await this.db.transaction().execute((trx) =>
+        recordAudit(trx, ctx, { action: 'family.home_read', resourceType: 'family', resourceId: params.nearHome!, detail: { basis: 'guardian', purpose: 'directory_search_near_home' } }),
+      );
+      return { lon: home.lon, lat: home.lat, minutes, method, source: 'home', schoolName: null };
     }
     if (!params.nearChildSchool) return null;
     const actor = requireAdult(ctx);
@@ -1039,7 +1050,7 @@ interface Origin {
   lat: number;
   minutes: number;
   method: 'network' | 'estimate';
-  source: 'point' | 'child_school';
+  source: 'point' | 'child_school' | 'home';
   schoolName: string | null;
 }
 

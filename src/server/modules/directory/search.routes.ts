@@ -33,13 +33,15 @@ export const SearchQuerySchema = z
     near: LonLatText.optional().openapi({ description: 'Only places within `minutes` of walking from this point: "lon,lat"', example: '106.5665,29.5535' }),
     crs: CrsSchema.optional().openapi({ description: 'Coordinate system of `near` (default WGS-84)' }),
     nearChildSchool: z.uuid().optional().openapi({ description: "Only places within `minutes` of walking from this child's school (signed-in guardians of the child; audited)" }),
-    minutes: z.coerce.number().int().min(1).max(60).optional().openapi({ description: 'Walking minutes for near / nearChildSchool (default 15)' }),
+    nearHome: z.uuid().optional().openapi({ description: "Only places within `minutes` of walking from this family's home point (signed-in guardians of the family; see PUT /api/families/{id}/home)" }),
+    minutes: z.coerce.number().int().min(1).max(60).optional().openapi({ description: 'Walking minutes for near / nearChildSchool / nearHome (default 15)' }),
     limit: z.coerce.number().int().min(1).max(50).default(20),
     offset: z.coerce.number().int().min(0).max(SEARCH_WINDOW - 1).default(0),
   })
   .superRefine((v, ctx) => {
-    if (v.near && v.nearChildSchool) ctx.addIssue({ code: 'custom', path: ['nearChildSchool'], message: 'use near or nearChildSchool, not both' });
-    if (v.minutes !== undefined && !v.near && !v.nearChildSchool) ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'minutes needs near or nearChildSchool' });
+    const origins = [v.near, v.nearChildSchool, v.nearHome].filter((o) => o !== undefined).length;
+    if (origins > 1) ctx.addIssue({ code: 'custom', path: [v.nearHome ? 'nearHome' : 'nearChildSchool'], message: 'use one of near, nearChildSchool and nearHome' });
+    if (v.minutes !== undefined && origins === 0) ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'minutes needs near, nearChildSchool or nearHome' });
     if (v.crs !== undefined && !v.near) ctx.addIssue({ code: 'custom', path: ['crs'], message: 'crs applies to near' });
     if (v.offset + v.limit > SEARCH_WINDOW) ctx.addIssue({ code: 'custom', path: ['offset'], message: `only the first ${SEARCH_WINDOW} results are served: refine the search` });
   });
@@ -53,7 +55,7 @@ export const SearchHitSchema = z
     service: ServiceViewSchema,
     score: z.number().nullable().openapi({ description: 'Text relevance (ts_rank_cd with weights, 0–1), with the nearness boost when near is used; null without q' }),
     match: z.enum(['name', 'text']).nullable().openapi({ description: '`name`: the name, organisation, categories or pinyin of names matched; `text`: only with the description or places; null without q' }),
-    walkMinutes: z.number().nullable().openapi({ description: 'Walking minutes to the nearest place of the service (near / nearChildSchool only)' }),
+    walkMinutes: z.number().nullable().openapi({ description: 'Walking minutes to the nearest place of the service (near / nearChildSchool / nearHome only)' }),
     walkMethod: z.enum(['network', 'estimate']).nullable(),
     highlights: z.object({
       name: z.array(SpanSchema).openapi({ description: 'Matched ranges of service.name' }),
@@ -76,7 +78,7 @@ export const SearchResultSchema = z
         lat: z.number(),
         minutes: z.number(),
         method: z.enum(['network', 'estimate']).openapi({ description: '`network`: walked on the street graph; `estimate`: straight line × detour factor' }),
-        source: z.enum(['point', 'child_school']),
+        source: z.enum(['point', 'child_school', 'home']),
         schoolName: z.string().nullable(),
       })
       .nullable(),
@@ -87,7 +89,7 @@ const search = createRoute({
   method: 'get',
   path: '/api/directory/search',
   tags: ['directory'],
-  summary: 'Search offers: Chinese full text with pinyin tolerance, filters, within N walking minutes; ranked, paged, highlighted. Public (nearChildSchool: guardians)',
+  summary: 'Search offers: Chinese full text with pinyin tolerance, filters, within N walking minutes; ranked, paged, highlighted. Public (nearChildSchool, nearHome: guardians)',
   request: { query: SearchQuerySchema },
   responses: {
     200: jsonContent(SearchResultSchema, 'A page of ranked results'),

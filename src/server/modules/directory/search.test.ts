@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { buildGraph, XmlSource, type WalkGraph } from '@coedu/reach';
+import gcoord from 'gcoord';
 import { sql } from 'kysely';
 import { describeEachDatabase } from '../../../../test/support/databases.ts';
 import { buildFamily, buildOrganisation } from '../../../../test/support/factories.ts';
@@ -239,6 +240,54 @@ describeEachDatabase('directory search', (fixture) => {
     const missing = await search(`nearChildSchool=${noSchool.children[0]!.id}`, again);
     assert.equal(missing.status, 400);
     assert.equal(missing.body.issues[0].path, 'nearChildSchool');
+  });
+
+  it("near my home: the family's own point, set and read by its guardians only, never shown to staff", async () => {
+    const { db } = fixture();
+    const parent = await TestClient.signedIn(app, world.users.parentA.login, world.users.parentA.password);
+    const familyId = world.familyA.family.id;
+    assert.deepEqual((await parent.get(`/api/families/${familyId}/home`)).body, { home: null });
+    const none = await search(`nearHome=${familyId}`, parent);
+    assert.equal(none.status, 400);
+    assert.equal(none.body.issues[0].path, 'nearHome');
+
+    // Refused for anyone but the family's guardians, and nothing written.
+    const other = await TestClient.signedIn(app, world.users.parentB.login, world.users.parentB.password);
+    for (const client of [other, admin]) {
+      assert.equal((await client.request('PUT', `/api/families/${familyId}/home`, { lon: ORIGIN.lon, lat: ORIGIN.lat })).body.error, 'out_of_scope');
+      assert.equal((await client.get(`/api/families/${familyId}/home`)).body.error, 'out_of_scope');
+    }
+    assert.equal((await db.selectFrom('family_homes').selectAll().execute()).length, 0);
+
+    // Given in GCJ-02 (what Chinese map apps show), stored in WGS-84.
+    const [gcjLon, gcjLat] = gcoord.transform([ORIGIN.lon, ORIGIN.lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+    const saved = await parent.request('PUT', `/api/families/${familyId}/home`, { lon: gcjLon, lat: gcjLat, crs: 'GCJ-02', label: '家' });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.equal(saved.body.home.sourceCrs, 'GCJ-02');
+    assert.ok(Math.abs(saved.body.home.lon - ORIGIN.lon) < 1e-5 && Math.abs(saved.body.home.lat - ORIGIN.lat) < 1e-5, 'converted back to WGS-84');
+
+    const near = await search(`nearHome=${familyId}&minutes=5`, parent);
+    assert.equal(near.status, 200, JSON.stringify(near.body));
+    assert.equal(near.body.near.source, 'home');
+    const fromPoint = await search(`near=${saved.body.home.lon},${saved.body.home.lat}&minutes=5`);
+    assert.deepEqual(names(near.body), names(fromPoint.body), 'the same places as searching from the point itself');
+    assert.equal((await search(`nearHome=${familyId}`, other)).body.error, 'out_of_scope');
+    assert.equal((await search(`nearHome=${familyId}`)).status, 401);
+    assert.equal((await search(`nearHome=${familyId}&near=${ORIGIN.lon},${ORIGIN.lat}`, parent)).status, 400);
+
+    // Staff who may read the family (district support) do not see the home in it.
+    const family = await admin.get(`/api/families/${familyId}`);
+    assert.equal(family.status, 200);
+    assert.ok(!JSON.stringify(family.body).includes(String(saved.body.home.lon)), 'the family view carries no home point');
+
+    const actions = (await db.selectFrom('audit_events').select('action').where('resource_id', '=', familyId).where('action', 'like', 'family.home_%').execute()).map((a) => a.action);
+    assert.deepEqual(actions.sort(), ['family.home_read', 'family.home_set']);
+    const audited = await db.selectFrom('audit_events').select('detail').where('action', '=', 'family.home_set').executeTakeFirstOrThrow();
+    assert.ok(!JSON.stringify(audited.detail).includes(String(gcjLon).slice(0, 6)), 'the audit log says that it changed, not where');
+
+    assert.equal((await parent.delete(`/api/families/${familyId}/home`)).status, 200);
+    assert.deepEqual((await parent.get(`/api/families/${familyId}/home`)).body, { home: null });
+    assert.equal((await parent.delete(`/api/families/${familyId}/home`)).body.error, 'not_found');
   });
 
   it('bad input is a precise 400 naming the parameter', async () => {

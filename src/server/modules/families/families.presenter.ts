@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
-import type { ChildListRow } from './families.repository.ts';
+import type { ChildListRow, HomeRow } from './families.repository.ts';
 import type { FamilyAggregate } from './families.service.ts';
-import type { ChildViewSchema, FamilyViewSchema } from './families.schema.ts';
+import type { ChildViewSchema, FamilyHomeSchema, FamilyViewSchema } from './families.schema.ts';
 
 /** Never exposes the PIN hash: only whether a PIN is set. */
 export function presentChild(row: ChildListRow): z.infer<typeof ChildViewSchema> {
@@ -23,4 +23,9 @@ export function presentFamily(aggregate: FamilyAggregate): z.infer<typeof Family
     guardians: aggregate.guardians.map((g) => ({ userId: g.user_id, displayName: g.display_name, relation: g.relation })),
     children: aggregate.children.map(presentChild),
   };
+}
+
+export function presentHome(row: HomeRow | null): z.infer<typeof FamilyHomeSchema> {
+  if (!row) return { home: null };
+  return { home: { lon: row.lon, lat: row.lat, crs: 'WGS-84', sourceCrs: row.source_crs, label: row.label, updatedAt: new Date(row.updated_at).toISOString() } };
 }

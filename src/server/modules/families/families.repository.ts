@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/types.ts';
+import type { Crs, DB } from '../../db/types.ts';
 
 export async function insertFamily(db: Kysely<DB>, family: { name: string; createdBy: string }) {
   return db.insertInto('families').values({ name: family.name, created_by: family.createdBy }).returning(['id']).executeTakeFirstOrThrow();
@@ -123,4 +123,27 @@ export async function claimInvitation(db: Kysely<DB>, codeHash: string, userId: 
 export async function isGuardian(db: Kysely<DB>, familyId: string, userId: string): Promise<boolean> {
   const row = await db.selectFrom('family_guardians').select('user_id').where('family_id', '=', familyId).where('user_id', '=', userId).executeTakeFirst();
   return Boolean(row);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// the family's home point (guardians only; see migration 20261125060000_family_home.sql)
+
+export async function findHome(db: Kysely<DB>, familyId: string) {
+  return db.selectFrom('family_homes').select(['family_id', 'lon', 'lat', 'source_crs', 'label', 'updated_at']).where('family_id', '=', familyId).executeTakeFirst();
+}
+export type HomeRow = NonNullable<Awaited<ReturnType<typeof findHome>>>;
+
+export async function upsertHome(db: Kysely<DB>, home: { familyId: string; lon: number; lat: number; sourceCrs: Crs; label: string | null; updatedBy: string }) {
+  const values = { lon: home.lon, lat: home.lat, source_crs: home.sourceCrs, label: home.label, updated_by: home.updatedBy, updated_at: sql<Date>`now()` };
+  return db
+    .insertInto('family_homes')
+    .values({ family_id: home.familyId, ...values })
+    .onConflict((oc) => oc.column('family_id').doUpdateSet(values))
+    .returning(['family_id', 'lon', 'lat', 'source_crs', 'label', 'updated_at'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteHome(db: Kysely<DB>, familyId: string): Promise<boolean> {
+  const result = await db.deleteFrom('family_homes').where('family_id', '=', familyId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }

@@ -1,14 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppOpenAPI } from '../../http/openapi.ts';
-import { presentChild, presentFamily } from './families.presenter.ts';
+import { presentChild, presentFamily, presentHome } from './families.presenter.ts';
 import {
   AcceptInvitationSchema,
   ChildViewSchema,
   CreateChildSchema,
   CreateFamilySchema,
   CreateInvitationSchema,
+  FamilyHomeSchema,
   FamilyViewSchema,
   InvitationViewSchema,
+  SetHomeSchema,
   UpdateChildSchema,
 } from './families.schema.ts';
 
@@ -71,6 +73,31 @@ const accept = createRoute({
   responses: { 200: jsonContent(FamilyViewSchema, 'Joined'), ...errorResponses(400, 401, 403, 409, 410, 413, 415) },
 });
 
+const getHome = createRoute({
+  method: 'get',
+  path: '/api/families/{id}/home',
+  tags,
+  summary: "The family's home point, used to search near home (its guardians only)",
+  request: { params: uuidParams('id') },
+  responses: { 200: jsonContent(FamilyHomeSchema, 'Home point or null'), ...errorResponses(400, 401, 403, 404) },
+});
+const setHome = createRoute({
+  method: 'put',
+  path: '/api/families/{id}/home',
+  tags,
+  summary: "Set the family's home point (guardians; audited without the place). A nearby corner is enough.",
+  request: { params: uuidParams('id'), body: jsonBody(SetHomeSchema) },
+  responses: { 200: jsonContent(FamilyHomeSchema, 'Saved'), ...writeErrors },
+});
+const clearHome = createRoute({
+  method: 'delete',
+  path: '/api/families/{id}/home',
+  tags,
+  summary: "Forget the family's home point (guardians; audited)",
+  request: { params: uuidParams('id') },
+  responses: { 200: jsonContent(FamilyHomeSchema, 'Forgotten'), ...writeErrors },
+});
+
 export function registerFamilyRoutes(app: AppOpenAPI) {
   app.openapi(listMine, async (c) => c.json({ items: (await c.var.services.families.listMine(c.var.ctx)).map(presentFamily) }, 200));
   app.openapi(createFamily, async (c) => c.json(presentFamily(await c.var.services.families.create(c.var.ctx, c.req.valid('json'))), 201));
@@ -85,6 +112,12 @@ export function registerFamilyRoutes(app: AppOpenAPI) {
   app.openapi(invite, async (c) => {
     const { code, expiresAt } = await c.var.services.families.invite(c.var.ctx, c.req.valid('param').id, c.req.valid('json'));
     return c.json({ code, expiresAt: expiresAt.toISOString() }, 201);
+  });
+  app.openapi(getHome, async (c) => c.json(presentHome(await c.var.services.families.getHome(c.var.ctx, c.req.valid('param').id)), 200));
+  app.openapi(setHome, async (c) => c.json(presentHome(await c.var.services.families.setHome(c.var.ctx, c.req.valid('param').id, c.req.valid('json'))), 200));
+  app.openapi(clearHome, async (c) => {
+    await c.var.services.families.clearHome(c.var.ctx, c.req.valid('param').id);
+    return c.json(presentHome(null), 200);
   });
   app.openapi(accept, async (c) => c.json(presentFamily(await c.var.services.families.acceptInvitation(c.var.ctx, c.req.valid('json'))), 200));
 }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CrsSchema } from '../registry/registry.schema.ts';
 
 const Relation = z.string().trim().min(1).max(20).openapi({ example: '妈妈' });
 const Pin = z.string().regex(/^\d{4,6}$/, '4 to 6 digits');
@@ -57,3 +58,27 @@ export const FamilyViewSchema = z
 export const InvitationViewSchema = z
   .object({ code: z.string().openapi({ description: 'One-time code to give to the other guardian' }), expiresAt: z.string() })
   .openapi('Invitation');
+
+export const SetHomeSchema = z
+  .strictObject({
+    lon: z.number().min(-180).max(180),
+    lat: z.number().min(-90).max(90),
+    crs: CrsSchema.optional().openapi({ description: 'System of lon/lat (default WGS-84); stored as WGS-84' }),
+    label: z.string().trim().min(1).max(60).nullable().optional().openapi({ description: 'How the family calls it, e.g. 家 or 外婆家' }),
+  })
+  .openapi('SetFamilyHome');
+
+export const FamilyHomeSchema = z
+  .object({
+    home: z
+      .object({
+        lon: z.number(),
+        lat: z.number(),
+        crs: z.literal('WGS-84'),
+        sourceCrs: CrsSchema,
+        label: z.string().nullable(),
+        updatedAt: z.string().datetime(),
+      })
+      .nullable(),
+  })
+  .openapi('FamilyHome', { description: "The family's home point (its guardians only), used to search near home" });

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { DB } from '../../db/types.ts';
+import type { Crs, DB } from '../../db/types.ts';
 import { AppError } from '../../errors.ts';
 import { hashSecret, randomToken, sha256 } from '../../lib/crypto.ts';
+import { toWgs84 } from '../../lib/geo.ts';
 import { isDistrictAdmin, isGuardianOf, organisationsWithRole, requireAdult, type Actor, type RequestContext } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import * as repo from './families.repository.ts';
@@ -40,6 +41,37 @@ export class FamiliesService {
       await repo.addGuardian(trx, id, actor.userId, input.relation ?? null);
       await recordAudit(trx, ctx, { action: 'family.create', resourceType: 'family', resourceId: id });
       return (await this.loadAggregates(trx, [id]))[0]!;
+    });
+  }
+
+  /** The family's home point (its guardians only: staff who may read the family never see where it lives). */
+  async getHome(ctx: RequestContext, familyId: string) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians see where a family lives.');
+    return (await repo.findHome(this.db, familyId)) ?? null;
+  }
+
+  /** Sets (or moves) the family's home point, given in any supported system and stored in WGS-84 (guardians; audited). */
+  async setHome(ctx: RequestContext, familyId: string, input: { lon: number; lat: number; crs?: Crs; label?: string | null }) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians set where a family lives.');
+    const crs = input.crs ?? 'WGS-84';
+    const [lon, lat] = toWgs84(input.lon, input.lat, crs);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await repo.upsertHome(trx, { familyId, lon, lat, sourceCrs: crs, label: input.label ?? null, updatedBy: actor.userId });
+      // The audit row says that it changed, not where to (the log is read by more people than the family).
+      await recordAudit(trx, ctx, { action: 'family.home_set', resourceType: 'family', resourceId: familyId, detail: { crs } });
+      return row;
+    });
+  }
+
+  /** Forgets the family's home point (guardians; audited). */
+  async clearHome(ctx: RequestContext, familyId: string) {
+    const actor = requireAdult(ctx);
+    if (!isGuardianOf(actor, familyId)) throw new AppError('out_of_scope', 'Only its guardians change where a family lives.');
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await repo.deleteHome(trx, familyId))) throw new AppError('not_found', 'The family has no home point.');
+      await recordAudit(trx, ctx, { action: 'family.home_clear', resourceType: 'family', resourceId: familyId });
     });
   }
 

@@ -6,6 +6,8 @@ import { boundsOf, createOfflineMap, webglAvailable } from '../../components/map
 import { Loading } from '../../components/ui.tsx';
 import { addDistrictContext, subdistrictLabels } from '../study/studyMapKit.ts';
 import { useDistrictContext } from '../study/useDistrict.ts';
+// Its own styles: the family page uses the picker too, without the search page's stylesheet.
+import './search.css';
 
 /**
  * "Near me" without geolocation: tap the district map to choose the point to walk from. Loaded on demand (MapLibre is
@@ -67,7 +69,14 @@ export default function SearchMapPicker({ value, onPick }: { value: [number, num
 
   return (
     <div className="search-map-picker">
-      <div ref={container} className="search-map" role="application" aria-label={t('search.where.mapLabel')} data-testid="search-map" />
+      <div
+        ref={container}
+        className="search-map"
+        role="application"
+        aria-label={t('search.where.mapLabel')}
+        data-testid="search-map"
+        data-loaded={status === 'ready' ? 'true' : status === 'error' ? 'error' : 'false'}
+      />
       {status === 'pending' && <Loading />}
       {status === 'error' && <p className="small muted">{t('search.where.mapUnavailable')}</p>}
       <p className="small muted">{t('search.where.mapHint')}</p>

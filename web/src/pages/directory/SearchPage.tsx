@@ -1,10 +1,11 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { ErrorNotice, Loading, useAsync, usePageTitle } from '../../components/ui.tsx';
 import { currentLocale } from '../../i18n/index.ts';
 import type { FamilyView, OrgKind, RegistryMap } from '../../types.ts';
+import type { FamilyHome } from '../FamilyHome.tsx';
 import './search.css';
 
 // The tap-on-map fallback brings MapLibre: loaded only when chosen.
@@ -43,7 +44,7 @@ interface SearchResult {
   limit: number;
   offset: number;
   query: { text: string | null; tokens: string[]; pinyin: string[] };
-  near: { lon: number; lat: number; minutes: number; method: WalkMethod; source: 'point' | 'child_school'; schoolName: string | null } | null;
+  near: { lon: number; lat: number; minutes: number; method: WalkMethod; source: 'point' | 'child_school' | 'home'; schoolName: string | null } | null;
 }
 interface Term {
   code: string;
@@ -93,6 +94,17 @@ export default function SearchPage() {
   const registry = useAsync((signal) => api.get<RegistryMap>('/api/registry/map', undefined, { signal }).catch(() => null), []);
   const families = useAsync((signal) => api.get<{ items: FamilyView[] }>('/api/families', undefined, { signal }).catch(() => ({ items: [] })), []);
   const children = (families.data?.items ?? []).flatMap((f) => f.children).filter((c) => c.schoolId);
+  // The home points of my families (guardians only; most families have one).
+  const familyIds = (families.data?.items ?? []).map((f) => f.id).join(',');
+  const homes = useAsync(
+    (signal) =>
+      Promise.all(
+        (familyIds ? familyIds.split(',') : []).map((id) =>
+          api.get<FamilyHome>(`/api/families/${id}/home`, undefined, { signal }).then((h) => ({ familyId: id, home: h.home })).catch(() => ({ familyId: id, home: null })),
+        ),
+      ),
+    [familyIds],
+  );
 
   // Typing searches after a short pause; Enter searches at once.
   useEffect(() => {
@@ -139,7 +151,7 @@ export default function SearchPage() {
 
   function nearPoint(point: [number, number], label: string) {
     setNearLabel(label);
-    update({ near: `${point[0]},${point[1]}`, nearChildSchool: null, minutes: params.get('minutes') ?? '15' });
+    update({ near: `${point[0]},${point[1]}`, nearChildSchool: null, nearHome: null, minutes: params.get('minutes') ?? '15' });
   }
 
   function locate() {
@@ -166,6 +178,7 @@ export default function SearchPage() {
 
   const near = params.get('near');
   const nearChild = params.get('nearChildSchool');
+  const nearHome = params.get('nearHome');
   const nearPointValue = near ? (near.split(',').map(Number) as [number, number]) : null;
   const communities = registry.data?.communities.features ?? [];
   const subdistricts = registry.data?.subdistricts.features ?? [];
@@ -285,10 +298,10 @@ export default function SearchPage() {
           <button
             type="button"
             className="search-chip"
-            aria-pressed={!near && !nearChild}
+            aria-pressed={!near && !nearChild && !nearHome}
             onClick={() => {
               setWhere('idle');
-              update({ near: null, nearChildSchool: null, minutes: null });
+              update({ near: null, nearChildSchool: null, nearHome: null, minutes: null });
             }}
           >
             {t('search.where.anywhere')}
@@ -296,6 +309,27 @@ export default function SearchPage() {
           <button type="button" className="search-chip" aria-pressed={Boolean(near)} onClick={locate} data-testid="near-me">
             {where === 'locating' ? t('search.where.locating') : t('search.where.nearMe')}
           </button>
+          {(homes.data ?? []).map(({ familyId, home }) =>
+            home ? (
+              <button
+                key={familyId}
+                type="button"
+                className="search-chip"
+                aria-pressed={nearHome === familyId}
+                data-testid="near-home"
+                onClick={() => {
+                  setWhere('idle');
+                  update({ nearHome: familyId, near: null, nearChildSchool: null, minutes: params.get('minutes') ?? '15' });
+                }}
+              >
+                {home.label ? `${t('search.where.nearHome')}（${home.label}）` : t('search.where.nearHome')}
+              </button>
+            ) : (
+              <Link key={familyId} className="search-chip" to={`/family/${familyId}`}>
+                {t('search.where.setHome')}
+              </Link>
+            ),
+          )}
           {children.map((child) => (
             <button
               key={child.id}
@@ -304,14 +338,14 @@ export default function SearchPage() {
               aria-pressed={nearChild === child.id}
               onClick={() => {
                 setWhere('idle');
-                update({ nearChildSchool: child.id, near: null, minutes: params.get('minutes') ?? '15' });
+                update({ nearChildSchool: child.id, near: null, nearHome: null, minutes: params.get('minutes') ?? '15' });
               }}
             >
               {t('search.where.nearSchool', { child: child.displayName, school: child.schoolName ?? '' })}
             </button>
           ))}
         </div>
-        {(near || nearChild) && (
+        {(near || nearChild || nearHome) && (
           <div className="search-where-row">
             <label className="search-minutes">
               <span>{t('search.where.within')}</span>
@@ -379,7 +413,11 @@ export default function SearchPage() {
           </p>
           {data.near && (
             <p className="search-method small" data-testid="search-method" data-method={data.near.method}>
-              {data.near.source === 'child_school' && data.near.schoolName ? t('search.results.fromSchool', { school: data.near.schoolName, minutes: data.near.minutes }) : t('search.results.fromPoint', { minutes: data.near.minutes })}{' '}
+              {data.near.source === 'child_school' && data.near.schoolName
+                ? t('search.results.fromSchool', { school: data.near.schoolName, minutes: data.near.minutes })
+                : data.near.source === 'home'
+                  ? t('search.results.fromHome', { minutes: data.near.minutes })
+                  : t('search.results.fromPoint', { minutes: data.near.minutes })}{' '}
               <span className="muted">{t(`search.method.${data.near.method}`)}</span>
             </p>
           )}
