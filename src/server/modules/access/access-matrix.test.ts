@@ -9,7 +9,7 @@ type ActorName = keyof World['users'] | 'anonymous';
 
 interface Case {
   name: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: (w: World) => string;
   body?: (w: World, fresh: { userId: string }) => unknown;
   /** actor → expected status (and error id for denials). */
@@ -230,6 +230,19 @@ const cases: Case[] = [
     path: (w) => `/api/classes/families/${w.familyA.family.id}/calendar-feed`,
     body: () => ({}),
     expect: { parentA: 201, parentB: [403, 'out_of_scope'], schoolAdminA: [403, 'out_of_scope'], districtAdmin: [403, 'out_of_scope'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: "set family A's home point",
+    method: 'PUT',
+    path: (w) => `/api/families/${w.familyA.family.id}/home`,
+    body: () => ({ lon: 106.57, lat: 29.55 }),
+    expect: { parentA: 200, parentB: [403, 'out_of_scope'], schoolAdminA: [403, 'out_of_scope'], teacherA: [403, 'out_of_scope'], districtAdmin: [403, 'out_of_scope'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: "read family A's home point",
+    method: 'GET',
+    path: (w) => `/api/families/${w.familyA.family.id}/home`,
+    expect: { parentA: 200, parentB: [403, 'out_of_scope'], schoolAdminA: [403, 'out_of_scope'], districtAdmin: [403, 'out_of_scope'], anonymous: [401, 'unauthenticated'] },
   },
 ];
 
