@@ -188,6 +188,43 @@ const cases: Case[] = [
     body: () => ({ name: 'integration' }),
     expect: { districtAdmin: 201, schoolAdminA: 201, parentA: [403, 'forbidden'], anonymous: [401, 'unauthenticated'] },
   },
+  {
+    name: 'list the organisations one may offer points rewards for',
+    method: 'GET',
+    path: () => '/api/points/reward-partners',
+    expect: {
+      districtAdmin: 200,
+      centreStaff: 200,
+      venueManagerA: 200,
+      schoolAdminA: 200,
+      communityAdmin1: 200,
+      teacherA: [403, 'forbidden'],
+      parentA: [403, 'forbidden'],
+      anonymous: [401, 'unauthenticated'],
+    },
+  },
+  {
+    name: 'list points terms and rules',
+    method: 'GET',
+    path: () => '/api/points/terms',
+    expect: { districtAdmin: 200, centreStaff: 200, schoolAdminA: [403, 'forbidden'], communityAdmin1: [403, 'forbidden'], venueManagerA: [403, 'forbidden'], parentA: [403, 'forbidden'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: 'offer a points reward for venue A (community 1)',
+    method: 'POST',
+    path: () => '/api/points/rewards',
+    body: (w) => ({ organisationId: w.orgs.venueA.id, title: '测试奖励', cost: 5, stock: 1 }),
+    expect: {
+      venueManagerA: 201,
+      communityAdmin1: 201,
+      districtAdmin: 201,
+      schoolAdminA: [403, 'out_of_scope'],
+      schoolAdminB: [403, 'out_of_scope'],
+      teacherA: [403, 'forbidden'],
+      parentA: [403, 'forbidden'],
+      anonymous: [401, 'unauthenticated'],
+    },
+  },
 ];
 
 describeEachDatabase('role × scope matrix', (fixture) => {
