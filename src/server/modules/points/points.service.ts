@@ -244,9 +244,17 @@ export class PointsService {
     await repo.insertRules(trx, termId, rules);
   }
 
+  /**
+   * Terms with their rules, newest first. The current term of each district the actor is staff of is created first if
+   * missing (as the first family request would): an admin opening the rules finds today's rules to edit.
+   */
   async listTerms(ctx: RequestContext) {
     const actor = requireAdult(ctx);
     this.requireDistrictStaff(actor);
+    const districts = new Set(actor.grants.filter((g) => (g.role === 'district_admin' || g.role === 'centre_staff') && g.scopeType === 'district').map((g) => g.scopeId));
+    for (const district of districts) {
+      if (district && (await repo.districtOfDivision(this.db, district)) === district) await this.termFor(district, today());
+    }
     const terms = await repo.listTerms(this.db, null);
     return Promise.all(terms.map(async (term) => ({ term, rules: await repo.listRules(this.db, term.id) })));
   }

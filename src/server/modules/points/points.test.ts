@@ -673,3 +673,23 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     assert.equal((await parentA.get(`/api/points/families/${familyA}/handbook?termId=${randomUUID()}`)).status, 404);
   });
 });
+
+describeEachDatabase('points bank: the rules page of a district nobody has used yet', (fixture) => {
+  it('district staff listing the terms find the current term with its default rules, created once', async () => {
+    const { db, database } = fixture();
+    const world = await buildWorld(db);
+    const app = buildTestApp(database, testConfig());
+    const centre = await TestClient.signedIn(app, world.users.centreStaff.login, world.users.centreStaff.password);
+    assert.equal(Number((await db.selectFrom('points_terms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), 0);
+    const first = await centre.get('/api/points/terms');
+    assert.equal(first.status, 200);
+    assert.equal(first.body.items.length, 1);
+    const term = first.body.items[0];
+    assert.ok(term.startsOn <= today() && today() <= term.endsOn);
+    assert.equal(term.rules.filter((r: { kind: string }) => r.kind === 'home_activity').length, 10);
+    assert.equal(term.rules.filter((r: { kind: string }) => r.kind === 'school_attendance').length, 4);
+    assert.equal((await centre.get('/api/points/terms')).body.items.length, 1, 'no second term');
+    const school = await TestClient.signedIn(app, world.users.schoolAdminA.login, world.users.schoolAdminA.password);
+    assert.equal((await school.get('/api/points/terms')).body.error, 'forbidden');
+  });
+});
