@@ -1,7 +1,8 @@
 /**
  * Browser test: the points bank's management screens with the Yuzhong demo — district.admin edits a home activity's
- * day cap on the rules page (on a phone, through the menu; a cap below the points is refused with our words) and
- * parent.demo sees the new cap on the activity; venue.manager offers a reward that parent.demo then sees in the
+ * day cap on the rules page (on a phone, through the menu; a cap below the points is refused with our words), a second
+ * admin who had the rule open is told their later save was refused (version precondition), and parent.demo sees the
+ * new cap on the activity; venue.manager offers a reward that parent.demo then sees in the
  * catalogue, and takes it off offer again.
  *
  *   CI=true npx tsx scripts/test.ts e2e/points-admin.e2e.ts
@@ -11,7 +12,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pointsZh } from '../web/src/pages/points/strings.ts';
+import { pointsErrorsZh, pointsZh } from '../web/src/pages/points/strings.ts';
 import { assertClean, baseUrl, expectHeading, openPage, PASSWORD, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS } from './support.ts';
 import type { Page } from 'playwright-core';
 
@@ -45,6 +46,16 @@ test('district.admin edits a day cap on a phone; a bad cap is refused in our wor
 
   const row = home.locator('[data-code="reading_together"]');
   const points = Number(await row.getByTestId('rule-points').inputValue());
+
+  // A second admin (desktop) has the same rule open; whoever saves second is told, and nothing is overwritten.
+  const other = await openPage();
+  await other.page.goto(`${baseUrl}/sign-in`);
+  await signIn(other.page, 'centre.staff', PASSWORD);
+  await other.page.waitForURL(`${baseUrl}/`);
+  await other.page.goto(`${baseUrl}/points/rules`);
+  const otherRow = other.page.getByTestId('rules-home_activity').locator('[data-code="reading_together"]');
+  await otherRow.getByTestId('rule-capPerWeek').waitFor();
+  const weekBefore = await otherRow.getByTestId('rule-capPerWeek').inputValue();
   // Below one booking's points: refused, with the localised explanation of the issue code.
   await row.getByTestId('rule-capPerDay').fill(String(points - 1));
   await row.getByTestId('rule-save').click();
@@ -60,6 +71,15 @@ test('district.admin edits a day cap on a phone; a bad cap is refused in our wor
   await noSidewaysScroll(page);
   await screenshot(page, 'points-admin-rules.png');
   assertClean(w);
+
+  await otherRow.getByTestId('rule-capPerWeek').fill(String(Number(weekBefore) + 1));
+  await otherRow.getByTestId('rule-save').click();
+  await otherRow.getByTestId('error').getByText(pointsErrorsZh.points_version_conflict).waitFor();
+  // The row now shows the version saved first (the other admin's day cap), ready to edit again.
+  await other.page.waitForFunction((cap) => (document.querySelector('[data-code="reading_together"] [data-testid="rule-capPerDay"]') as HTMLInputElement | null)?.value === cap, String(newCap));
+  assert.equal(await otherRow.getByTestId('rule-capPerWeek').inputValue(), weekBefore, 'the refused change was not saved');
+  await screenshot(other.page, 'points-admin-rules-conflict.png');
+  assertClean(other);
 
   const p = await openPage({ viewport: PHONE });
   await p.page.goto(`${baseUrl}/sign-in`);
@@ -83,7 +103,10 @@ test('venue.manager offers a reward; parent.demo sees it in the catalogue until 
   await page.getByRole('navigation').getByRole('link', { name: pointsZh.partner.nav }).click();
   await page.waitForURL(/\/points\/rewards$/);
   await expectHeading(page, pointsZh.partner.title);
-  assert.ok((await page.getByTestId('reward-organisation').locator('option').count()) >= 1, 'the venue to offer it for');
+  // The picker offers the venue this manager runs (options are attached, not "visible").
+  await page.getByTestId('reward-organisation').locator('option').first().waitFor({ state: 'attached' });
+  assert.equal(await page.getByTestId('reward-organisation').locator('option').count(), 1, 'only the own venue');
+  assert.equal(await page.getByTestId('reward-organisation').locator('option').first().innerText(), '枇杷山书院');
   await page.getByTestId('reward-title').fill(title);
   await page.getByTestId('reward-cost').fill('5');
   await page.getByTestId('reward-stock').fill('3');
