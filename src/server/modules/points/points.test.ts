@@ -564,6 +564,14 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     // The version alone is not a change.
     assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { version: 1 })).body.error, 'validation_failed');
 
+    // Two saves from the same version at the same moment (truly concurrent on PostgreSQL): exactly one wins.
+    const latest = (await admin.get(`/api/points/terms/${term.id}`)).body.rules.find((r: { id: string }) => r.id === rule.id);
+    const race = await Promise.all([admin.patch(`/api/points/rules/${rule.id}`, { capPerWeek: 30, version: latest.version }), centre.patch(`/api/points/rules/${rule.id}`, { capPerWeek: 40, version: latest.version })]);
+    assert.deepEqual(race.map((r) => r.status).sort(), [200, 409]);
+    const winner = race.find((r) => r.status === 200)!;
+    const stored = (await admin.get(`/api/points/terms/${term.id}`)).body.rules.find((r: { id: string }) => r.id === rule.id);
+    assert.deepEqual([stored.capPerWeek, stored.version], [winner.body.capPerWeek, latest.version + 1]);
+
     // Terms: the same precondition on the conversion table.
     const renamed = await admin.patch(`/api/points/terms/${term.id}`, { ratingPoints: [0, 1, 3], version: unchanged.version });
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
@@ -602,7 +610,14 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     assert.deepEqual([stale.status, stale.body.error], [409, 'points_version_conflict']);
     const row = await db.selectFrom('points_rewards').select(['stock', 'active', 'version']).where('id', '=', created.body.id).executeTakeFirstOrThrow();
     assert.deepEqual(row, { stock: 8, active: true, version: created.body.version + 1 });
-    const off = await community.patch(`/api/points/rewards/${created.body.id}`, { active: false, version: restock.body.version });
+    const race = await Promise.all([
+      venue.patch(`/api/points/rewards/${created.body.id}`, { cost: 4, version: restock.body.version }),
+      community.patch(`/api/points/rewards/${created.body.id}`, { cost: 6, version: restock.body.version }),
+    ]);
+    assert.deepEqual(race.map((r) => r.status).sort(), [200, 409]);
+    const raced = await db.selectFrom('points_rewards').select(['cost', 'version']).where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    assert.deepEqual(raced, { cost: race.find((r) => r.status === 200)!.body.cost, version: restock.body.version + 1 });
+    const off = await community.patch(`/api/points/rewards/${created.body.id}`, { active: false, version: raced.version });
     assert.equal(off.body.active, false);
     assert.equal((await parentA.get('/api/points/rewards')).body.items.some((r: { id: string }) => r.id === created.body.id), false, 'families do not see a reward taken off offer');
     assert.ok((await community.get('/api/points/rewards')).body.items.some((r: { id: string }) => r.id === created.body.id), 'its partner still does');
