@@ -12,7 +12,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pointsErrorsZh, pointsZh } from '../web/src/pages/points/strings.ts';
+import { pointsEn, pointsErrorsZh, pointsZh } from '../web/src/pages/points/strings.ts';
 import { assertClean, baseUrl, expectHeading, openPage, PASSWORD, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS } from './support.ts';
 import type { Page } from 'playwright-core';
 
@@ -143,4 +143,29 @@ test('venue.manager offers a reward; parent.demo sees it in the catalogue until 
   assert.equal(await p.page.getByTestId('points-rewards').getByText(title).count(), 0);
   assertClean(w);
   assertClean(p);
+});
+
+test('in English on a phone: the rules page explains a cap out of order, the rewards page reads in English', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const w = await openPage({ viewport: PHONE });
+  const { page } = w;
+  await page.goto(`${baseUrl}/sign-in`);
+  await signIn(page, 'district.admin', PASSWORD);
+  await page.waitForURL(`${baseUrl}/`);
+  await page.locator('.menu-toggle').click();
+  await page.getByTestId('lang-switch').click();
+  await page.goto(`${baseUrl}/points/rules`);
+  await expectHeading(page, pointsEn.admin.title);
+  const row = page.getByTestId('rules-home_activity').locator('[data-code="dinner_talk"]');
+  const day = Number(await row.getByTestId('rule-capPerDay').inputValue());
+  await row.getByTestId('rule-capPerWeek').fill(String(day - 1));
+  await row.getByTestId('rule-save').click();
+  await row.getByTestId('error').getByText(pointsEn.admin.issues.cap_order).waitFor();
+  await row.getByTestId('error').getByText(pointsEn.admin.capPerWeek).waitFor();
+  await noSidewaysScroll(page);
+  await screenshot(page, 'points-admin-rules-en.png');
+  await page.goto(`${baseUrl}/points/rewards`);
+  await expectHeading(page, pointsEn.partner.title);
+  await page.getByRole('heading', { name: pointsEn.partner.new }).waitFor();
+  await noSidewaysScroll(page);
+  assertClean(w);
 });
