@@ -2,8 +2,8 @@
  * Browser test: the points bank's management screens with the Yuzhong demo — district.admin edits a home activity's
  * day cap on the rules page (on a phone, through the menu; a cap below the points is refused with our words), a second
  * admin who had the rule open is told their later save was refused (version precondition), and parent.demo sees the
- * new cap on the activity; venue.manager offers a reward that parent.demo then sees in the
- * catalogue, and takes it off offer again.
+ * new cap on the activity; venue.manager offers a reward that parent.demo sees in the catalogue and redeems (the
+ * partner sees the pick-up code, no names), and that leaves the catalogue once taken off offer.
  *
  *   CI=true npx tsx scripts/test.ts e2e/points-admin.e2e.ts
  *
@@ -92,7 +92,7 @@ test('district.admin edits a day cap on a phone; a bad cap is refused in our wor
   assertClean(p);
 });
 
-test('venue.manager offers a reward; parent.demo sees it in the catalogue until it is taken off offer', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('venue.manager offers a reward; parent.demo redeems it, the partner sees the code; off offer it leaves the catalogue', { timeout: TEST_TIMEOUT_MS }, async () => {
   const title = `科技馆亲子票 ${Date.now() % 100000}`;
   const w = await openPage({ viewport: PHONE });
   const { page } = w;
@@ -108,7 +108,7 @@ test('venue.manager offers a reward; parent.demo sees it in the catalogue until 
   assert.equal(await page.getByTestId('reward-organisation').locator('option').count(), 1, 'only the own venue');
   assert.equal(await page.getByTestId('reward-organisation').locator('option').first().innerText(), '枇杷山书院');
   await page.getByTestId('reward-title').fill(title);
-  await page.getByTestId('reward-cost').fill('5');
+  await page.getByTestId('reward-cost').fill('2');
   await page.getByTestId('reward-stock').fill('3');
   await page.getByTestId('reward-limit').fill('1');
   await page.getByTestId('reward-create').click();
@@ -125,8 +125,25 @@ test('venue.manager offers a reward; parent.demo sees it in the catalogue until 
   await signIn(p.page, 'parent.demo', PASSWORD);
   await p.page.getByTestId('home-family').waitFor();
   await p.page.goto(`${baseUrl}/points`);
-  const offered = p.page.getByTestId('points-rewards').getByText(title);
+  const offered = p.page.getByTestId('points-rewards').locator('li').filter({ hasText: title }).filter({ has: p.page.getByTestId('points-redeem') });
   await offered.waitFor();
+
+  // The parent earns 2+ points with one tap and redeems it; the partner sees the pick-up code, not the family.
+  await p.page.getByTestId('points-activity').first().click();
+  await p.page.getByTestId('points-log-submit').click();
+  await p.page.getByTestId('points-message').waitFor();
+  await offered.getByTestId('points-redeem').click();
+  await p.page.getByTestId('points-message').getByText(/[A-Z0-9]{8}/).waitFor();
+  const code = /([A-Z0-9]{8})/.exec(await p.page.getByTestId('points-message').innerText())![1]!;
+  await row.getByTestId('reward-show-redemptions').click();
+  await row.getByTestId('reward-show-redemptions').click();
+  await row.getByTestId('reward-redemptions').getByText(code).waitFor();
+  const listed = await row.getByTestId('reward-redemptions').innerText();
+  const familyName = await p.page.getByTestId('points-family').locator('h2').first().innerText();
+  const guardianName = (await p.page.getByTestId('user-name').textContent()) ?? '';
+  assert.ok(familyName.length > 0 && guardianName.length > 0);
+  assert.equal(listed.includes(familyName) || listed.includes(guardianName), false, 'no family or guardian names');
+  await screenshot(page, 'points-admin-redemptions.png');
 
   // Off offer: the parent's catalogue no longer shows it.
   await row.getByTestId('reward-toggle').click();
@@ -140,7 +157,8 @@ test('venue.manager offers a reward; parent.demo sees it in the catalogue until 
     (n) => (n === 0 ? !!document.querySelector('[data-testid="points-rewards"] p.muted') : document.querySelectorAll('[data-testid="points-rewards"] li').length >= n),
     items.length,
   );
-  assert.equal(await p.page.getByTestId('points-rewards').getByText(title).count(), 0);
+  // (The family's own redemption of it is still listed under "my redemptions"; the offer itself is gone.)
+  assert.equal(await p.page.getByTestId('points-rewards').locator('li').filter({ hasText: title }).filter({ has: p.page.getByTestId('points-redeem') }).count(), 0);
   assertClean(w);
   assertClean(p);
 });

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppEnv, type AppOpenAPI } from '../../http/openapi.ts';
-import { presentEntry, presentRedemption, presentReward, presentRule, presentSchoolEvent, presentTerm, presentTermWithRules } from './points.presenter.ts';
+import { presentEntry, presentRedemption, presentReward, presentRewardPartner, presentRule, presentSchoolEvent, presentTerm, presentTermWithRules } from './points.presenter.ts';
 import { renderHandbookPdf } from './points.pdf.ts';
 import {
   AccountSummarySchema,
@@ -400,7 +400,7 @@ export function registerPointsRoutes(app: AppOpenAPI) {
   app.openapi(updateReward, async (c) =>
     c.json(presentReward(await c.var.services.points.updateReward(c.var.ctx, c.req.valid('param').id, c.req.valid('json'))), 200),
   );
-  app.openapi(rewardPartners, async (c) => c.json({ items: await c.var.services.points.rewardPartners(c.var.ctx, c.req.valid('query')) }, 200));
+  app.openapi(rewardPartners, async (c) => c.json({ items: (await c.var.services.points.rewardPartners(c.var.ctx, c.req.valid('query'))).map(presentRewardPartner) }, 200));
   app.openapi(rewardRedemptions, async (c) => {
     const rows = await c.var.services.points.rewardRedemptions(c.var.ctx, c.req.valid('param').id, c.req.valid('query').limit);
     return c.json({ items: rows.map(presentRedemption) }, 200);
