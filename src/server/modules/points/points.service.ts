@@ -381,15 +381,18 @@ export class PointsService {
       });
     }
     return this.db.transaction().execute(async (trx) => {
-      // The caps are checked against the row as it is now (locked), merged with the change.
+      // The caps are checked against the row as it is now (locked), merged with the change; only when the numbers
+      // change, so that a rule with numbers from before this check can always be renamed or switched off.
       const current = await repo.lockRule(trx, ruleId);
       if (version !== undefined && current.version !== version) throw versionConflict('rule');
-      assertRuleConsistent({
-        points: input.points ?? current.points,
-        capPerDay: input.capPerDay !== undefined ? input.capPerDay : current.cap_per_day,
-        capPerWeek: input.capPerWeek !== undefined ? input.capPerWeek : current.cap_per_week,
-        capPerTerm: input.capPerTerm !== undefined ? input.capPerTerm : current.cap_per_term,
-      });
+      if (input.points !== undefined || input.capPerDay !== undefined || input.capPerWeek !== undefined || input.capPerTerm !== undefined) {
+        assertRuleConsistent({
+          points: input.points ?? current.points,
+          capPerDay: input.capPerDay !== undefined ? input.capPerDay : current.cap_per_day,
+          capPerWeek: input.capPerWeek !== undefined ? input.capPerWeek : current.cap_per_week,
+          capPerTerm: input.capPerTerm !== undefined ? input.capPerTerm : current.cap_per_term,
+        });
+      }
       if ((await repo.updateRule(trx, ruleId, input, version)) === 0) throw versionConflict('rule');
       await recordAudit(trx, ctx, { action: 'points.rule_update', resourceType: 'points_rule', resourceId: ruleId, detail: { changes: input } });
       return (await repo.listRules(trx, rule.term_id)).find((r) => r.id === ruleId)!;

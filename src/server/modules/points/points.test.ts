@@ -580,6 +580,12 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     assert.deepEqual([staleTerm.status, staleTerm.body.error], [409, 'points_version_conflict']);
     assert.deepEqual((await admin.get(`/api/points/terms/${term.id}`)).body.ratingPoints, [0, 1, 3]);
     await admin.patch(`/api/points/terms/${term.id}`, { ratingPoints: term.ratingPoints });
+
+    // A rule whose numbers predate the check can still be switched off and renamed; changing its numbers is checked.
+    await db.updateTable('points_rules').set({ cap_per_day: 1 }).where('id', '=', rule.id).execute();
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { active: false, nameEn: 'Learning alongside' })).status, 200);
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { capPerTerm: 100 })).body.issues[0].code, 'cap_below_points');
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { capPerDay: 4, active: true })).status, 200);
   });
 
   it('rewards: version precondition, community admins manage their venues’ rewards, the partner picker per role', async () => {
