@@ -49,6 +49,7 @@ export const errorCatalogue = {
   points_out_of_stock: { status: 409, message: 'This reward is out of stock.' },
   points_redemption_limit: { status: 409, message: "The family has reached this reward's limit." },
   points_photo_invalid: { status: 400, message: 'The photo must be a JPEG, PNG or WebP image of at most 700 KB.' },
+  points_version_conflict: { status: 409, message: 'Someone changed this since you loaded it; nothing was saved. Reload and apply your change again.' },
   class_session_full: { status: 409, message: 'The session and its waitlist are full.' },
   class_session_started: { status: 409, message: 'The session has already started or is over.' },
   class_session_cancelled: { status: 409, message: 'The session has been cancelled.' },

@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { AppLayout, FullPageLoading, RequireAuth, RequireRole } from './components/Layout.tsx';
 import { ErrorNotice, Loading } from './components/ui.tsx';
-import { ADMIN_ROLES, SessionProvider, STAFF_ROLES, useSession } from './session.tsx';
+import { ADMIN_ROLES, POINTS_REWARD_ROLES, POINTS_RULE_ROLES, SessionProvider, STAFF_ROLES, useSession } from './session.tsx';
 import { AdminAuditPage } from './pages/AdminAudit.tsx';
 import { AdminUsersPage } from './pages/AdminUsers.tsx';
 import { ChildHome } from './pages/ChildHome.tsx';
@@ -21,6 +21,8 @@ const FamilyPointsPage = lazy(() => import('./pages/points/FamilyPoints.tsx'));
 const PointsHandbookPage = lazy(() => import('./pages/points/Handbook.tsx'));
 const StaffPointsPage = lazy(() => import('./pages/points/StaffPoints.tsx'));
 const ChildRatingsPage = lazy(() => import('./pages/points/ChildRatings.tsx'));
+const PointsRulesPage = lazy(() => import('./pages/points/RulesAdmin.tsx'));
+const PointsRewardsPage = lazy(() => import('./pages/points/RewardsAdmin.tsx'));
 // The coverage page brings MapLibre and ECharts: loaded on demand too.
 const CoveragePage = lazy(() => import('./pages/CoveragePage.tsx'));
 // Study map, routes, route sheet, editor and group visits (MapLibre too): on demand.
@@ -210,6 +212,8 @@ function AppRoutes() {
         <Route path="points/family/:id" element={<Suspense fallback={<Loading />}><FamilyPointsPage /></Suspense>} />
         <Route path="points/family/:id/handbook" element={<Suspense fallback={<Loading />}><PointsHandbookPage /></Suspense>} />
         <Route path="points/staff" element={<Suspense fallback={<Loading />}><RequireRole roles={STAFF_ROLES}><StaffPointsPage /></RequireRole></Suspense>} />
+        <Route path="points/rules" element={<Suspense fallback={<Loading />}><RequireRole roles={POINTS_RULE_ROLES}><PointsRulesPage /></RequireRole></Suspense>} />
+        <Route path="points/rewards" element={<Suspense fallback={<Loading />}><RequireRole roles={POINTS_REWARD_ROLES}><PointsRewardsPage /></RequireRole></Suspense>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

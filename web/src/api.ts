@@ -46,6 +46,7 @@ export const KNOWN_ERROR_IDS = [
   'points_out_of_stock',
   'points_redemption_limit',
   'points_photo_invalid',
+  'points_version_conflict',
   'payload_too_large',
   'unsupported_media_type',
   'too_many_attempts',

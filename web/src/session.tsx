@@ -123,3 +123,7 @@ export function hasRole(session: SessionView | null, ...roles: Role[]): boolean 
 
 export const ADMIN_ROLES: Role[] = ['district_admin', 'school_admin', 'community_admin'];
 export const STAFF_ROLES: Role[] = ['district_admin', 'centre_staff', 'school_admin', 'community_admin', 'venue_manager', 'teacher'];
+/** Who configures the points bank's terms and rules (the server checks district scope too). */
+export const POINTS_RULE_ROLES: Role[] = ['district_admin', 'centre_staff'];
+/** Who offers points rewards: partners for their organisation or community, and district staff. */
+export const POINTS_REWARD_ROLES: Role[] = ['district_admin', 'centre_staff', 'venue_manager', 'school_admin', 'community_admin'];

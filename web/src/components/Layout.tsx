@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { ADMIN_ROLES, hasRole, STAFF_ROLES, useSession } from '../session.tsx';
+import { ADMIN_ROLES, hasRole, POINTS_REWARD_ROLES, POINTS_RULE_ROLES, STAFF_ROLES, useSession } from '../session.tsx';
 import { currentLocale } from '../i18n/index.ts';
 import type { Role } from '../types.ts';
 import { Loading } from './ui.tsx';
@@ -49,6 +49,8 @@ function Header() {
     { to: '/search', label: t('nav.search'), show: true },
     { to: '/map', label: t('nav.map'), show: true },
     { to: hasRole(session, ...STAFF_ROLES) ? '/points/staff' : '/points', label: t('points.nav'), show: true },
+    { to: '/points/rules', label: t('points.admin.nav'), show: hasRole(session, ...POINTS_RULE_ROLES) },
+    { to: '/points/rewards', label: t('points.partner.nav'), show: hasRole(session, ...POINTS_REWARD_ROLES) },
     { to: '/study', label: t('study.nav.map'), show: true, end: true },
     { to: '/study/routes', label: t('study.nav.routes'), show: true },
     { to: '/classes', label: t('classes.nav'), show: true },

@@ -204,6 +204,21 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'list the organisations one may offer points rewards for',
+    method: 'GET',
+    path: () => '/api/points/reward-partners',
+    expect: {
+      districtAdmin: 200,
+      centreStaff: 200,
+      venueManagerA: 200,
+      schoolAdminA: 200,
+      communityAdmin1: 200,
+      teacherA: [403, 'forbidden'],
+      parentA: [403, 'forbidden'],
+      anonymous: [401, 'unauthenticated'],
+    },
+  },
+  {
     name: 'create a class at school A',
     method: 'POST',
     path: () => '/api/classes',
@@ -243,6 +258,28 @@ const cases: Case[] = [
     method: 'GET',
     path: (w) => `/api/families/${w.familyA.family.id}/home`,
     expect: { parentA: 200, parentB: [403, 'out_of_scope'], schoolAdminA: [403, 'out_of_scope'], districtAdmin: [403, 'out_of_scope'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: 'list points terms and rules',
+    method: 'GET',
+    path: () => '/api/points/terms',
+    expect: { districtAdmin: 200, centreStaff: 200, schoolAdminA: [403, 'forbidden'], communityAdmin1: [403, 'forbidden'], venueManagerA: [403, 'forbidden'], parentA: [403, 'forbidden'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: 'offer a points reward for venue A (community 1)',
+    method: 'POST',
+    path: () => '/api/points/rewards',
+    body: (w) => ({ organisationId: w.orgs.venueA.id, title: '测试奖励', cost: 5, stock: 1 }),
+    expect: {
+      venueManagerA: 201,
+      communityAdmin1: 201,
+      districtAdmin: 201,
+      schoolAdminA: [403, 'out_of_scope'],
+      schoolAdminB: [403, 'out_of_scope'],
+      teacherA: [403, 'forbidden'],
+      parentA: [403, 'forbidden'],
+      anonymous: [401, 'unauthenticated'],
+    },
   },
 ];
 

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type { EntryListRow, RedemptionViewRow, RewardViewRow, RuleViewRow, SchoolEventRow, TermViewRow } from './points.repository.ts';
-import type { EntryViewSchema, RedemptionViewSchema, RewardViewSchema, RuleViewSchema, SchoolEventViewSchema, TermViewSchema } from './points.schema.ts';
+import type { EntryViewSchema, RedemptionViewSchema, RewardPartnerListSchema, RewardViewSchema, RuleViewSchema, SchoolEventViewSchema, TermViewSchema } from './points.schema.ts';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
@@ -104,4 +104,11 @@ export function presentRedemption(row: RedemptionViewRow): z.infer<typeof Redemp
     cancelledAt: iso(row.cancelled_at),
     cancelReason: row.cancel_reason,
   };
+}
+
+type RewardPartnerView = z.infer<typeof RewardPartnerListSchema>['items'][number];
+
+/** An organisation a partner may offer rewards for (the picker of the rewards page). */
+export function presentRewardPartner(row: { id: string; name: string; kind: RewardPartnerView['kind'] }): RewardPartnerView {
+  return { id: row.id, name: row.name, kind: row.kind };
 }

@@ -85,8 +85,17 @@ export async function insertTerm(
     .executeTakeFirstOrThrow();
 }
 
-export async function updateTerm(db: Kysely<DB>, id: string, changes: { name?: string; startsOn?: string; endsOn?: string; ratingPoints?: number[] }) {
-  await db
+/**
+ * Changes a term; with `expectedVersion`, only if the row still has that version. Returns how many rows changed
+ * (0: the version moved on, the caller refuses with points_version_conflict).
+ */
+export async function updateTerm(
+  db: Kysely<DB>,
+  id: string,
+  changes: { name?: string; startsOn?: string; endsOn?: string; ratingPoints?: number[] },
+  expectedVersion?: number,
+): Promise<number> {
+  const result = await db
     .updateTable('points_terms')
     .set({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
@@ -97,7 +106,9 @@ export async function updateTerm(db: Kysely<DB>, id: string, changes: { name?: s
       updated_at: sql`now()`,
     })
     .where('id', '=', id)
-    .execute();
+    .$if(expectedVersion !== undefined, (q) => q.where('version', '=', expectedVersion!))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Entries already booked in the term outside [startsOn, endsOn] (a term cannot shrink past its own history). */
@@ -188,12 +199,14 @@ export async function insertRules(db: Kysely<DB>, termId: string, rules: RuleWri
     .execute();
 }
 
+/** Changes a rule; with `expectedVersion`, only if the row still has that version. Returns how many rows changed. */
 export async function updateRule(
   db: Kysely<DB>,
   id: string,
   changes: Partial<{ nameZh: string; nameEn: string; icon: string; points: number; capPerDay: number | null; capPerWeek: number | null; capPerTerm: number | null; active: boolean; sortOrder: number }>,
-) {
-  await db
+  expectedVersion?: number,
+): Promise<number> {
+  const result = await db
     .updateTable('points_rules')
     .set({
       ...(changes.nameZh !== undefined ? { name_zh: changes.nameZh } : {}),
@@ -209,7 +222,19 @@ export async function updateRule(
       updated_at: sql`now()`,
     })
     .where('id', '=', id)
-    .execute();
+    .$if(expectedVersion !== undefined, (q) => q.where('version', '=', expectedVersion!))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Takes a rule's row lock and returns its current state (caps are checked against it, not a stale read). */
+export async function lockRule(trx: Kysely<DB>, id: string) {
+  return trx
+    .selectFrom('points_rules')
+    .select(['id', 'kind', 'points', 'cap_per_day', 'cap_per_week', 'cap_per_term', 'version'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -254,6 +279,24 @@ export async function districtOfDivision(db: Kysely<DB>, code: string): Promise<
 
 export async function findOrganisationBasics(db: Kysely<DB>, id: string) {
   return db.selectFrom('organisations').select(['id', 'name', 'kind', 'division_code']).where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Organisations a partner may offer rewards for: `all` (district staff; optionally narrowed by a name fragment), or
+ * the given organisations plus the non-school organisations of the given communities.
+ */
+export async function rewardPartnerOrganisations(db: Kysely<DB>, filter: { all: boolean; organisationIds: string[]; communityCodes: string[]; q?: string; limit: number }) {
+  let query = db.selectFrom('organisations as o').select(['o.id', 'o.name', 'o.kind']);
+  if (!filter.all) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('o.id', 'in', filter.organisationIds.length > 0 ? filter.organisationIds : ['00000000-0000-0000-0000-000000000000']),
+        eb.and([eb('o.division_code', 'in', filter.communityCodes.length > 0 ? filter.communityCodes : ['']), eb('o.kind', '<>', 'school')]),
+      ]),
+    );
+  }
+  if (filter.q) query = query.where('o.name', 'like', `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return query.orderBy('o.name').orderBy('o.id').limit(filter.limit).execute();
 }
 
 export async function findFamily(db: Kysely<DB>, id: string) {
@@ -793,8 +836,10 @@ export async function findReward(db: Kysely<DB>, id: string) {
   return rewardsQuery(db).where('rw.id', '=', id).executeTakeFirst();
 }
 
-export async function listRewards(db: Kysely<DB>, filter: { districtCodes?: string[]; organisationIds?: string[]; activeOnly: boolean }) {
+export async function listRewards(db: Kysely<DB>, filter: { districtCodes?: string[]; organisationIds?: string[]; communityCodes?: string[]; activeOnly: boolean }) {
   let query = rewardsQuery(db);
+  // A community admin manages the rewards of its community's venues and parent schools (never a school's).
+  if (filter.communityCodes) query = query.where('o.division_code', 'in', filter.communityCodes.length > 0 ? filter.communityCodes : ['']).where('o.kind', '<>', 'school');
   if (filter.districtCodes) query = query.where('rw.district_code', 'in', filter.districtCodes.length > 0 ? filter.districtCodes : ['']);
   if (filter.organisationIds) {
     query = query.where('rw.organisation_id', 'in', filter.organisationIds.length > 0 ? filter.organisationIds : ['00000000-0000-0000-0000-000000000000']);
@@ -827,8 +872,9 @@ export async function updateReward(
   db: Kysely<DB>,
   id: string,
   changes: Partial<{ title: string; description: string | null; cost: number; stock: number; perFamilyLimit: number | null; active: boolean }>,
-) {
-  await db
+  expectedVersion?: number,
+): Promise<number> {
+  const result = await db
     .updateTable('points_rewards')
     .set({
       ...(changes.title !== undefined ? { title: changes.title } : {}),
@@ -841,7 +887,9 @@ export async function updateReward(
       updated_at: sql`now()`,
     })
     .where('id', '=', id)
-    .execute();
+    .$if(expectedVersion !== undefined, (q) => q.where('version', '=', expectedVersion!))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Takes the reward's row lock (after the account's: always in that order) and returns its current stock. */

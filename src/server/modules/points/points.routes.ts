@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppEnv, type AppOpenAPI } from '../../http/openapi.ts';
-import { presentEntry, presentRedemption, presentReward, presentRule, presentSchoolEvent, presentTerm, presentTermWithRules } from './points.presenter.ts';
+import { presentEntry, presentRedemption, presentReward, presentRewardPartner, presentRule, presentSchoolEvent, presentTerm, presentTermWithRules } from './points.presenter.ts';
 import { renderHandbookPdf } from './points.pdf.ts';
 import {
   AccountSummarySchema,
@@ -27,6 +27,8 @@ import {
   RedemptionOutcomeSchema,
   RedemptionViewSchema,
   ReverseEntrySchema,
+  RewardPartnerListSchema,
+  RewardPartnersQuerySchema,
   RewardViewSchema,
   RuleViewSchema,
   SchoolEventViewSchema,
@@ -77,6 +79,7 @@ const updateTerm = route({
   path: '/api/points/terms/{id}',
   tags,
   summary: 'Rename a term, move its dates, change the rating conversion table (district staff)',
+  description: 'Send `version` (from the term you read) to refuse the change with 409 points_version_conflict when another admin saved first.',
   request: { params: uuidParams('id'), body: jsonBody(UpdateTermSchema) },
   responses: { 200: jsonContent(TermWithRulesSchema, 'Updated'), ...writeErrors },
 });
@@ -93,6 +96,8 @@ const updateRule = route({
   path: '/api/points/rules/{id}',
   tags,
   summary: 'Change a rule’s names, points, caps or switch it off (district staff); booked entries keep their amounts',
+  description:
+    'Caps must stay in the order day ≤ week ≤ term and at least the rule’s points (400 validation_failed, issue codes `cap_order`, `cap_below_points`). Send `version` (from the rule you read) to refuse the change with 409 points_version_conflict when another admin saved first.',
   request: { params: uuidParams('id'), body: jsonBody(UpdateRuleSchema) },
   responses: { 200: jsonContent(RuleViewSchema, 'Updated'), ...writeErrors },
 });
@@ -218,8 +223,18 @@ const updateReward = route({
   path: '/api/points/rewards/{id}',
   tags,
   summary: 'Change a reward, restock it or take it off offer (its partner, district staff)',
+  description:
+    'Send `version` (from the reward you read) to refuse the change with 409 points_version_conflict when someone else edited it first. Redemptions change the stock but not the version: `stock` sets the number left from now on.',
   request: { params: uuidParams('id'), body: jsonBody(UpdateRewardSchema) },
   responses: { 200: jsonContent(RewardViewSchema, 'Updated'), ...writeErrors },
+});
+const rewardPartners = route({
+  method: 'get',
+  path: '/api/points/reward-partners',
+  tags,
+  summary: 'Organisations you may offer rewards for: your venue or school, your community’s venues and parent schools, any organisation for district staff',
+  request: { query: RewardPartnersQuerySchema },
+  responses: { 200: jsonContent(RewardPartnerListSchema, 'Organisations, by name'), ...errorResponses(400, 401, 403) },
 });
 const rewardRedemptions = route({
   method: 'get',
@@ -385,6 +400,7 @@ export function registerPointsRoutes(app: AppOpenAPI) {
   app.openapi(updateReward, async (c) =>
     c.json(presentReward(await c.var.services.points.updateReward(c.var.ctx, c.req.valid('param').id, c.req.valid('json'))), 200),
   );
+  app.openapi(rewardPartners, async (c) => c.json({ items: (await c.var.services.points.rewardPartners(c.var.ctx, c.req.valid('query'))).map(presentRewardPartner) }, 200));
   app.openapi(rewardRedemptions, async (c) => {
     const rows = await c.var.services.points.rewardRedemptions(c.var.ctx, c.req.valid('param').id, c.req.valid('query').limit);
     return c.json({ items: rows.map(presentRedemption) }, 200);

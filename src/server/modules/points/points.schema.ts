@@ -23,6 +23,18 @@ export const RuleKindSchema = z.enum(['home_activity', 'school_attendance', 'chi
 export const AttendanceKindSchema = z.enum(['parent_meeting', 'parent_class', 'open_day', 'volunteer_duty']).openapi('PointsAttendanceKind');
 const Icon = z.string().regex(/^[a-z_]{1,20}$/, 'An icon name');
 const RuleCode = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'Lower-case letters, digits and _');
+/**
+ * Optimistic concurrency: the `version` the client read. When the record has changed since (another admin saved
+ * first), the update is refused with 409 points_version_conflict and nothing is written. Optional for scripts that
+ * mean to overwrite; the web app always sends it.
+ */
+const ExpectedVersion = z.number().int().min(1).max(2_147_483_647).optional().openapi({
+  description: 'The version you read; if the record has changed since, nothing is written and the answer is 409 points_version_conflict',
+  example: 1,
+});
+/** At least one field to change besides the version precondition. */
+const changesSomething = (value: Record<string, unknown>) => Object.keys(value).some((k) => k !== 'version');
+
 const RatingPoints = z
   .tuple([z.number().int().min(0).max(100), z.number().int().min(0).max(100), z.number().int().min(0).max(100)])
   .openapi({ description: 'Points for a rating of 1, 2 and 3', example: [0, 1, 2] });
@@ -61,8 +73,8 @@ export const CreateTermSchema = z
   .openapi('CreatePointsTerm');
 
 export const UpdateTermSchema = z
-  .strictObject({ name: Text(100).optional(), startsOn: DateSchema.optional(), endsOn: DateSchema.optional(), ratingPoints: RatingPoints.optional() })
-  .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
+  .strictObject({ name: Text(100).optional(), startsOn: DateSchema.optional(), endsOn: DateSchema.optional(), ratingPoints: RatingPoints.optional(), version: ExpectedVersion })
+  .refine(changesSomething, 'Send at least one field to change')
   .openapi('UpdatePointsTerm');
 
 export const CreateRuleSchema = z
@@ -89,10 +101,11 @@ export const UpdateRuleSchema = z
     capPerDay: Cap.nullable().optional(),
     capPerWeek: Cap.nullable().optional(),
     capPerTerm: z.number().int().min(1).max(1_000_000).nullable().optional(),
-    active: z.boolean().optional(),
+    active: z.boolean().optional().openapi({ description: 'false switches the rule off: nothing new is booked by it; its history stays' }),
     sortOrder: z.number().int().min(0).max(1000).optional(),
+    version: ExpectedVersion,
   })
-  .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
+  .refine(changesSomething, 'Send at least one field to change')
   .openapi('UpdatePointsRule');
 
 export const CreateSchoolEventSchema = z
@@ -139,9 +152,10 @@ export const UpdateRewardSchema = z
     cost: z.number().int().min(1).max(1_000_000).optional(),
     stock: z.number().int().min(0).max(1_000_000).optional(),
     perFamilyLimit: z.number().int().min(1).max(1000).nullable().optional(),
-    active: z.boolean().optional(),
+    active: z.boolean().optional().openapi({ description: 'false takes the reward off offer; issued pick-up codes stay valid' }),
+    version: ExpectedVersion,
   })
-  .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
+  .refine(changesSomething, 'Send at least one field to change')
   .openapi('UpdateReward');
 
 export const RedeemSchema = z.strictObject({ rewardId: z.uuid(), idempotencyKey: IdempotencyKeySchema }).openapi('Redeem');
@@ -159,6 +173,10 @@ export const TermQuerySchema = z.strictObject({ termId: z.uuid().optional().open
 export const AggregateQuerySchema = z.strictObject({
   termId: z.uuid().optional().openapi({ description: 'Default: the current term' }),
   by: z.enum(['class', 'school', 'community', 'subdistrict']).default('school'),
+});
+export const RewardPartnersQuerySchema = z.strictObject({
+  q: z.string().trim().min(1).max(50).optional().openapi({ description: 'A part of the organisation’s name' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export const LimitQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
@@ -341,6 +359,10 @@ export const RewardViewSchema = z
     version: z.number().int(),
   })
   .openapi('Reward');
+
+export const RewardPartnerListSchema = z
+  .object({ items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(['guidance_centre', 'school', 'community_parent_school', 'venue']) })) })
+  .openapi('RewardPartnerList');
 
 export const RedemptionViewSchema = z
   .object({

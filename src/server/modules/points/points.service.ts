@@ -103,6 +103,33 @@ function decodePhoto(photo: PhotoInput): Buffer {
   return bytes;
 }
 
+function versionConflict(what: 'term' | 'rule' | 'reward'): AppError {
+  return new AppError('points_version_conflict', `The ${what} has been changed by someone else since you loaded it; nothing was saved.`);
+}
+
+/**
+ * A rule's numbers must be able to work together: caps in the order day ≤ week ≤ term, and one booking of the
+ * activity must fit under each cap (else the activity could never earn anything). Issue codes let clients localise.
+ */
+function assertRuleConsistent(rule: { points: number | null; capPerDay: number | null; capPerWeek: number | null; capPerTerm: number | null }) {
+  const issues: ErrorIssue[] = [];
+  const caps = [
+    ['capPerDay', rule.capPerDay],
+    ['capPerWeek', rule.capPerWeek],
+    ['capPerTerm', rule.capPerTerm],
+  ] as const;
+  if (rule.points !== null) {
+    for (const [path, cap] of caps) {
+      if (cap !== null && cap < rule.points) issues.push({ path, message: `Below the rule's ${rule.points} points: the activity could never be booked`, code: 'cap_below_points' });
+    }
+  }
+  const set = caps.filter(([, cap]) => cap !== null) as [string, number][];
+  for (let i = 1; i < set.length; i++) {
+    if (set[i]![1] < set[i - 1]![1]) issues.push({ path: set[i]![0], message: `Smaller than ${set[i - 1]![0]}`, code: 'cap_order' });
+  }
+  if (issues.length > 0) throw new AppError('validation_failed', 'The points and caps do not fit together.', { issues });
+}
+
 function redemptionCode(): string {
   const bytes = randomBytes(8);
   return Array.from(bytes, (b) => REDEMPTION_CODE_ALPHABET[b % REDEMPTION_CODE_ALPHABET.length]).join('');
@@ -217,9 +244,17 @@ export class PointsService {
     await repo.insertRules(trx, termId, rules);
   }
 
+  /**
+   * Terms with their rules, newest first. The current term of each district the actor is staff of is created first if
+   * missing (as the first family request would): an admin opening the rules finds today's rules to edit.
+   */
   async listTerms(ctx: RequestContext) {
     const actor = requireAdult(ctx);
     this.requireDistrictStaff(actor);
+    const districts = new Set(actor.grants.filter((g) => (g.role === 'district_admin' || g.role === 'centre_staff') && g.scopeType === 'district').map((g) => g.scopeId));
+    for (const district of districts) {
+      if (district && (await repo.districtOfDivision(this.db, district)) === district) await this.termFor(district, today());
+    }
     const terms = await repo.listTerms(this.db, null);
     return Promise.all(terms.map(async (term) => ({ term, rules: await repo.listRules(this.db, term.id) })));
   }
@@ -269,7 +304,8 @@ export class PointsService {
     if (daysBetween(startsOn, endsOn) > 400) throw new AppError('validation_failed', 'A term is at most 400 days.', { issues: [{ path: 'endsOn', message: 'Too long' }] });
   }
 
-  async updateTerm(ctx: RequestContext, termId: string, input: { name?: string; startsOn?: string; endsOn?: string; ratingPoints?: number[] }) {
+  async updateTerm(ctx: RequestContext, termId: string, body: { name?: string; startsOn?: string; endsOn?: string; ratingPoints?: number[]; version?: number }) {
+    const { version, ...input } = body;
     const actor = requireAdult(ctx);
     this.requireDistrictStaff(actor);
     const term = await repo.findTerm(this.db, termId);
@@ -284,7 +320,7 @@ export class PointsService {
       if ((await repo.countEntriesOutside(trx, termId, startsOn, endsOn)) > 0) {
         throw new AppError('conflict', 'Points have been booked on days the new dates would leave out.');
       }
-      await repo.updateTerm(trx, termId, input);
+      if ((await repo.updateTerm(trx, termId, input, version)) === 0) throw versionConflict('term');
       await recordAudit(trx, ctx, { action: 'points.term_update', resourceType: 'points_term', resourceId: termId, detail: { changes: input } });
       return { term: (await repo.findTerm(trx, termId))!, rules: await repo.listRules(trx, termId) };
     });
@@ -307,6 +343,7 @@ export class PointsService {
         issues: [{ path: 'points', message: 'Not for child-rated behaviours' }],
       });
     }
+    assertRuleConsistent({ points: input.points ?? null, capPerDay: input.capPerDay ?? null, capPerWeek: input.capPerWeek ?? null, capPerTerm: input.capPerTerm ?? null });
     return this.db.transaction().execute(async (trx) => {
       if (await repo.findRuleByCode(trx, termId, input.code)) throw new AppError('already_exists', 'A rule with this code exists in the term.');
       const [created] = await repo.insertRules(trx, termId, [
@@ -331,19 +368,32 @@ export class PointsService {
   async updateRule(
     ctx: RequestContext,
     ruleId: string,
-    input: Partial<{ nameZh: string; nameEn: string; icon: string; points: number; capPerDay: number | null; capPerWeek: number | null; capPerTerm: number | null; active: boolean; sortOrder: number }>,
+    body: Partial<{ nameZh: string; nameEn: string; icon: string; points: number; capPerDay: number | null; capPerWeek: number | null; capPerTerm: number | null; active: boolean; sortOrder: number; version: number }>,
   ) {
+    const { version, ...input } = body;
     const actor = requireAdult(ctx);
     this.requireDistrictStaff(actor);
     const rule = await repo.findRuleWithTerm(this.db, ruleId);
     if (!rule) throw new AppError('not_found', 'No such rule.');
     if (rule.kind === 'child_rating' && (input.points !== undefined || (input.capPerDay ?? null) !== null || (input.capPerWeek ?? null) !== null)) {
       throw new AppError('validation_failed', 'Child-rated behaviours take their points from the term’s conversion table and have term caps only.', {
-        issues: [{ path: 'points', message: 'Not for child-rated behaviours' }],
+        issues: [{ path: 'points', message: 'Not for child-rated behaviours', code: 'rating_rule_fixed' }],
       });
     }
     return this.db.transaction().execute(async (trx) => {
-      await repo.updateRule(trx, ruleId, input);
+      // The caps are checked against the row as it is now (locked), merged with the change; only when the numbers
+      // change, so that a rule with numbers from before this check can always be renamed or switched off.
+      const current = await repo.lockRule(trx, ruleId);
+      if (version !== undefined && current.version !== version) throw versionConflict('rule');
+      if (input.points !== undefined || input.capPerDay !== undefined || input.capPerWeek !== undefined || input.capPerTerm !== undefined) {
+        assertRuleConsistent({
+          points: input.points ?? current.points,
+          capPerDay: input.capPerDay !== undefined ? input.capPerDay : current.cap_per_day,
+          capPerWeek: input.capPerWeek !== undefined ? input.capPerWeek : current.cap_per_week,
+          capPerTerm: input.capPerTerm !== undefined ? input.capPerTerm : current.cap_per_term,
+        });
+      }
+      if ((await repo.updateRule(trx, ruleId, input, version)) === 0) throw versionConflict('rule');
       await recordAudit(trx, ctx, { action: 'points.rule_update', resourceType: 'points_rule', resourceId: ruleId, detail: { changes: input } });
       return (await repo.listRules(trx, rule.term_id)).find((r) => r.id === ruleId)!;
     });
@@ -932,7 +982,11 @@ export class PointsService {
       if (district) districts.add(district);
     }
     const offered = districts.size > 0 ? await repo.listRewards(this.db, { districtCodes: [...districts], activeOnly: true }) : [];
-    const managed = own.length > 0 ? await repo.listRewards(this.db, { organisationIds: own, activeOnly: false }) : [];
+    const communities = communitiesAdministered(actor);
+    const managed = [
+      ...(own.length > 0 ? await repo.listRewards(this.db, { organisationIds: own, activeOnly: false }) : []),
+      ...(communities.length > 0 ? await repo.listRewards(this.db, { communityCodes: communities, activeOnly: false }) : []),
+    ];
     const seen = new Set<string>();
     return [...managed, ...offered].filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
   }
@@ -961,18 +1015,33 @@ export class PointsService {
     });
   }
 
+  /** Organisations the actor may offer rewards for (the partner picker of the rewards page). */
+  async rewardPartners(ctx: RequestContext, query: { q?: string; limit: number }) {
+    const actor = requireAdult(ctx);
+    const all = isDistrictStaff(actor);
+    const organisationIds = organisationsWithRole(actor, 'venue_manager', 'school_admin');
+    const communityCodes = communitiesAdministered(actor);
+    if (!all && organisationIds.length === 0 && communityCodes.length === 0) {
+      throw new AppError('forbidden', 'Only partners (venue managers, school admins, community admins) and district staff offer rewards.');
+    }
+    return repo.rewardPartnerOrganisations(this.db, { all, organisationIds, communityCodes, q: query.q, limit: query.limit });
+  }
+
   async updateReward(
     ctx: RequestContext,
     rewardId: string,
-    input: Partial<{ title: string; description: string | null; cost: number; stock: number; perFamilyLimit: number | null; active: boolean }>,
+    body: Partial<{ title: string; description: string | null; cost: number; stock: number; perFamilyLimit: number | null; active: boolean; version: number }>,
   ) {
+    const { version, ...input } = body;
     const actor = requireAdult(ctx);
     const reward = await repo.findReward(this.db, rewardId);
     if (!reward) throw new AppError('not_found', 'No such reward.');
     await this.requireRewardPartner(actor, reward.organisation_id);
     return this.db.transaction().execute(async (trx) => {
       await repo.lockReward(trx, rewardId);
-      await repo.updateReward(trx, rewardId, input);
+      // Redemptions change the stock without a new version (they are not edits of the offer): a partner's stock is
+      // the number left from now on.
+      if ((await repo.updateReward(trx, rewardId, input, version)) === 0) throw versionConflict('reward');
       await recordAudit(trx, ctx, { action: 'points.reward_update', resourceType: 'points_reward', resourceId: rewardId, detail: { changes: input } });
       return (await repo.findReward(trx, rewardId))!;
     });

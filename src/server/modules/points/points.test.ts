@@ -518,6 +518,117 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     assert.ok(audit.length >= 3);
   });
 
+  it('rule edits: version precondition (409, nothing written), caps checked against each other, the parent sees the new cap', async () => {
+    const { db } = fixture();
+    const admin = await TestClient.signedIn(app, world.users.districtAdmin.login, world.users.districtAdmin.password);
+    const centre = await TestClient.signedIn(app, world.users.centreStaff.login, world.users.centreStaff.password);
+    // The current term (an earlier test added the next one; the list is newest first).
+    const term = (await admin.get('/api/points/terms')).body.items.find((t: { startsOn: string; endsOn: string }) => t.startsOn <= today() && today() <= t.endsOn);
+    const rule = term.rules.find((r: { code: string }) => r.code === 'learning_alongside');
+    assert.equal(rule.capPerDay, 4);
+
+    // Two admins load the same rule; the first save wins, the second is refused and writes nothing.
+    const first = await admin.patch(`/api/points/rules/${rule.id}`, { capPerDay: 6, version: rule.version });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.version, rule.version + 1);
+    const auditBefore = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'points.rule_update').executeTakeFirstOrThrow();
+    const stale = await centre.patch(`/api/points/rules/${rule.id}`, { capPerDay: 2, version: rule.version });
+    assert.deepEqual([stale.status, stale.body.error], [409, 'points_version_conflict']);
+    const after = (await admin.get(`/api/points/terms/${term.id}`)).body.rules.find((r: { id: string }) => r.id === rule.id);
+    assert.equal(after.capPerDay, 6, 'the stale edit did not overwrite');
+    assert.equal(after.version, rule.version + 1);
+    const auditAfter = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'points.rule_update').executeTakeFirstOrThrow();
+    assert.equal(Number(auditAfter.n), Number(auditBefore.n), 'no audit row for a refused edit');
+
+    // The parent's summary shows the new day cap at once.
+    const summary = await parentA.get(`/api/points/families/${familyA}`);
+    assert.equal(summary.body.homeRules.find((r: { id: string }) => r.id === rule.id).capPerDay, 6);
+
+    // Caps that cannot work together are refused with issue codes the web app localises.
+    const below = await admin.patch(`/api/points/rules/${rule.id}`, { capPerDay: 1, version: after.version });
+    assert.deepEqual([below.status, below.body.error], [400, 'validation_failed']);
+    assert.deepEqual(below.body.issues.map((i: { path: string; code: string }) => [i.path, i.code]), [['capPerDay', 'cap_below_points']]);
+    const order = await admin.patch(`/api/points/rules/${rule.id}`, { capPerWeek: 5, capPerDay: 6 });
+    assert.deepEqual(order.body.issues.map((i: { path: string; code: string }) => [i.path, i.code]), [['capPerWeek', 'cap_order']]);
+    const created = await admin.post(`/api/points/terms/${term.id}/rules`, { kind: 'home_activity', code: 'museum_night', nameZh: '博物馆之夜', nameEn: 'Museum night', points: 5, capPerDay: 3 });
+    assert.deepEqual([created.status, created.body.issues?.[0]?.code], [400, 'cap_below_points']);
+    const unchanged = (await admin.get(`/api/points/terms/${term.id}`)).body;
+    assert.equal(unchanged.rules.find((r: { id: string }) => r.id === rule.id).version, after.version, 'refused edits write nothing');
+    assert.equal(unchanged.rules.some((r: { code: string }) => r.code === 'museum_night'), false);
+
+    // Without a version the edit applies (scripts that mean to overwrite), and switching a rule off works the same way.
+    const off = await admin.patch(`/api/points/rules/${rule.id}`, { active: false, version: after.version });
+    assert.equal(off.body.active, false);
+    assert.equal((await parentA.get(`/api/points/families/${familyA}`)).body.homeRules.some((r: { id: string }) => r.id === rule.id), false, 'a rule switched off is not offered');
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { active: true })).body.active, true);
+    // The version alone is not a change.
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { version: 1 })).body.error, 'validation_failed');
+
+    // Two saves from the same version at the same moment (truly concurrent on PostgreSQL): exactly one wins.
+    const latest = (await admin.get(`/api/points/terms/${term.id}`)).body.rules.find((r: { id: string }) => r.id === rule.id);
+    const race = await Promise.all([admin.patch(`/api/points/rules/${rule.id}`, { capPerWeek: 30, version: latest.version }), centre.patch(`/api/points/rules/${rule.id}`, { capPerWeek: 40, version: latest.version })]);
+    assert.deepEqual(race.map((r) => r.status).sort(), [200, 409]);
+    const winner = race.find((r) => r.status === 200)!;
+    const stored = (await admin.get(`/api/points/terms/${term.id}`)).body.rules.find((r: { id: string }) => r.id === rule.id);
+    assert.deepEqual([stored.capPerWeek, stored.version], [winner.body.capPerWeek, latest.version + 1]);
+
+    // Terms: the same precondition on the conversion table.
+    const renamed = await admin.patch(`/api/points/terms/${term.id}`, { ratingPoints: [0, 1, 3], version: unchanged.version });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.deepEqual(renamed.body.ratingPoints, [0, 1, 3]);
+    const staleTerm = await centre.patch(`/api/points/terms/${term.id}`, { ratingPoints: [0, 0, 0], version: unchanged.version });
+    assert.deepEqual([staleTerm.status, staleTerm.body.error], [409, 'points_version_conflict']);
+    assert.deepEqual((await admin.get(`/api/points/terms/${term.id}`)).body.ratingPoints, [0, 1, 3]);
+    await admin.patch(`/api/points/terms/${term.id}`, { ratingPoints: term.ratingPoints });
+
+    // A rule whose numbers predate the check can still be switched off and renamed; changing its numbers is checked.
+    await db.updateTable('points_rules').set({ cap_per_day: 1 }).where('id', '=', rule.id).execute();
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { active: false, nameEn: 'Learning alongside' })).status, 200);
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { capPerTerm: 100 })).body.issues[0].code, 'cap_below_points');
+    assert.equal((await admin.patch(`/api/points/rules/${rule.id}`, { capPerDay: 4, active: true })).status, 200);
+  });
+
+  it('rewards: version precondition, community admins manage their venues’ rewards, the partner picker per role', async () => {
+    const { db } = fixture();
+    const venue = await TestClient.signedIn(app, world.users.venueManagerA.login, world.users.venueManagerA.password);
+    const community = await TestClient.signedIn(app, world.users.communityAdmin1.login, world.users.communityAdmin1.password);
+    const admin = await TestClient.signedIn(app, world.users.districtAdmin.login, world.users.districtAdmin.password);
+    const teacher = await TestClient.signedIn(app, world.users.teacherA.login, world.users.teacherA.password);
+
+    const ids = (body: { items: { id: string }[] }) => body.items.map((o) => o.id).sort();
+    assert.deepEqual(ids((await venue.get('/api/points/reward-partners')).body), [world.orgs.venueA.id]);
+    const communityOrgs = ids((await community.get('/api/points/reward-partners')).body);
+    assert.ok(communityOrgs.includes(world.orgs.venueA.id) && communityOrgs.includes(world.orgs.parentSchoolA.id));
+    assert.equal(communityOrgs.includes(world.orgs.schoolA.id), false, 'a community admin does not offer rewards for a school');
+    assert.equal(communityOrgs.includes(world.orgs.venueB.id), false, 'nor for another community');
+    const search = await admin.get('/api/points/reward-partners?q=乙');
+    assert.deepEqual(ids(search.body), [world.orgs.schoolB.id, world.orgs.venueB.id].sort());
+    assert.deepEqual([(await teacher.get('/api/points/reward-partners')).status, (await parentA.get('/api/points/reward-partners')).body.error], [403, 'forbidden']);
+
+    const created = await community.post('/api/points/rewards', { organisationId: world.orgs.venueA.id, title: '社区观影券', cost: 3, stock: 5 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.ok((await community.get('/api/points/rewards')).body.items.some((r: { id: string }) => r.id === created.body.id), 'the community admin sees the reward it offered');
+    assert.ok((await venue.get('/api/points/rewards')).body.items.some((r: { id: string }) => r.id === created.body.id), 'so does the venue');
+
+    const restock = await venue.patch(`/api/points/rewards/${created.body.id}`, { stock: 8, version: created.body.version });
+    assert.equal(restock.status, 200);
+    const stale = await community.patch(`/api/points/rewards/${created.body.id}`, { active: false, version: created.body.version });
+    assert.deepEqual([stale.status, stale.body.error], [409, 'points_version_conflict']);
+    const row = await db.selectFrom('points_rewards').select(['stock', 'active', 'version']).where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { stock: 8, active: true, version: created.body.version + 1 });
+    const race = await Promise.all([
+      venue.patch(`/api/points/rewards/${created.body.id}`, { cost: 4, version: restock.body.version }),
+      community.patch(`/api/points/rewards/${created.body.id}`, { cost: 6, version: restock.body.version }),
+    ]);
+    assert.deepEqual(race.map((r) => r.status).sort(), [200, 409]);
+    const raced = await db.selectFrom('points_rewards').select(['cost', 'version']).where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    assert.deepEqual(raced, { cost: race.find((r) => r.status === 200)!.body.cost, version: restock.body.version + 1 });
+    const off = await community.patch(`/api/points/rewards/${created.body.id}`, { active: false, version: raced.version });
+    assert.equal(off.body.active, false);
+    assert.equal((await parentA.get('/api/points/rewards')).body.items.some((r: { id: string }) => r.id === created.body.id), false, 'families do not see a reward taken off offer');
+    assert.ok((await community.get('/api/points/rewards')).body.items.some((r: { id: string }) => r.id === created.body.id), 'its partner still does');
+  });
+
   it('aggregates: group figures by class, school, community, subdistrict; small groups show no points; scope by role', async () => {
     const { db } = fixture();
     // Three more families at school A make its group large enough to show points.
@@ -581,5 +692,25 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     const other = await TestClient.signedIn(app, world.users.parentB.login, world.users.parentB.password);
     assert.equal((await other.get(`/api/points/families/${familyA}/handbook.pdf`)).status, 403);
     assert.equal((await parentA.get(`/api/points/families/${familyA}/handbook?termId=${randomUUID()}`)).status, 404);
+  });
+});
+
+describeEachDatabase('points bank: the rules page of a district nobody has used yet', (fixture) => {
+  it('district staff listing the terms find the current term with its default rules, created once', async () => {
+    const { db, database } = fixture();
+    const world = await buildWorld(db);
+    const app = buildTestApp(database, testConfig());
+    const centre = await TestClient.signedIn(app, world.users.centreStaff.login, world.users.centreStaff.password);
+    assert.equal(Number((await db.selectFrom('points_terms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), 0);
+    const first = await centre.get('/api/points/terms');
+    assert.equal(first.status, 200);
+    assert.equal(first.body.items.length, 1);
+    const term = first.body.items[0];
+    assert.ok(term.startsOn <= today() && today() <= term.endsOn);
+    assert.equal(term.rules.filter((r: { kind: string }) => r.kind === 'home_activity').length, 10);
+    assert.equal(term.rules.filter((r: { kind: string }) => r.kind === 'school_attendance').length, 4);
+    assert.equal((await centre.get('/api/points/terms')).body.items.length, 1, 'no second term');
+    const school = await TestClient.signedIn(app, world.users.schoolAdminA.login, world.users.schoolAdminA.password);
+    assert.equal((await school.get('/api/points/terms')).body.error, 'forbidden');
   });
 });

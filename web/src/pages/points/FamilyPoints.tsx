@@ -139,6 +139,11 @@ function FamilyPointsView({ familyId }: { familyId: string }) {
                 <RuleIcon name={rule.icon} />
                 <span>{name(i18n.language, rule)}</span>
                 <span className="pts">{rule.available ? `+${rule.points}` : t('points.capReached')}</span>
+                {rule.capPerDay !== null && (
+                  <span className="cap" data-testid="points-activity-cap">
+                    {t('points.capToday', { used: rule.usedToday, cap: rule.capPerDay })}
+                  </span>
+                )}
               </button>
             ))}
           </div>

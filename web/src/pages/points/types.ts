@@ -11,12 +11,25 @@ export interface PointsRule {
   capPerWeek: number | null;
   capPerTerm: number | null;
   active: boolean;
+  sortOrder?: number;
+  version?: number;
 }
 export interface PointsTerm {
   id: string;
   name: string;
   startsOn: string;
   endsOn: string;
+  ratingPoints?: number[];
+  version?: number;
+}
+export interface TermWithRules extends Required<PointsTerm> {
+  districtCode: string;
+  rules: Required<PointsRule>[];
+}
+export interface RewardPartner {
+  id: string;
+  name: string;
+  kind: 'guidance_centre' | 'school' | 'community_parent_school' | 'venue';
 }
 export interface HomeRuleStatus extends PointsRule {
   usedToday: number;
@@ -68,6 +81,7 @@ export interface Reward {
   stock: number;
   perFamilyLimit: number | null;
   active: boolean;
+  version?: number;
 }
 export interface Redemption {
   id: string;
@@ -77,6 +91,7 @@ export interface Redemption {
   code: string;
   status: 'issued' | 'fulfilled' | 'cancelled';
   createdAt: string;
+  fulfilledAt?: string | null;
 }
 export interface WeeklyRatings {
   weeks: { weekStart: string; children: number; ratings: number; points: number; behaviours: { ruleId: string; nameZh: string; nameEn: string; icon: string; average: number; ratings: number }[] }[];
