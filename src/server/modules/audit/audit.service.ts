@@ -61,6 +61,7 @@ export type AuditAction =
   | 'study.visit_decline'
   | 'study.visit_cancel'
   | 'classes.course_create'
+  | 'classes.library_file_upload'
   | 'classes.course_update'
   | 'classes.class_create'
   | 'classes.class_update'
