@@ -39,7 +39,7 @@ export function createServices(database: Database, config: Config, options: { re
     families,
     health: new HealthService(database, config.version),
     home: new HomeService(db, families),
-    points: new PointsService(db, config),
+    points: new PointsService(db, config, storage),
     reach,
     study: new StudyService(db, reach),
     registry: new RegistryService(db),
