@@ -144,15 +144,25 @@ export async function familyCompleted(db: Kysely<DB>, familyIds: string[]) {
 /** Classes the families booked (not cancelled) or are enrolled in, with their course's tier and theme, most recent first. */
 export async function familyBookedCourses(db: Kysely<DB>, familyIds: string[]): Promise<{ title: string; tier: CourseTier | null; topic: string | null }[]> {
   if (familyIds.length === 0) return [];
-  return db
+  const bookings = db
     .selectFrom('class_bookings as b')
     .innerJoin('classes as k', 'k.id', 'b.class_id')
     .leftJoin('class_courses as c', 'c.id', 'k.course_id')
-    .select(['k.title', 'c.tier', 'c.topic', 'b.created_at'])
+    .select(['k.id as class_id', 'k.title', 'c.tier', 'c.topic', 'b.created_at as at'])
     .where('b.family_id', 'in', familyIds)
-    .where('b.status', '!=', 'cancelled')
-    .orderBy('b.created_at', 'desc')
-    .orderBy('b.id')
+    .where('b.status', '!=', 'cancelled');
+  const enrolments = db
+    .selectFrom('class_enrolments as e')
+    .innerJoin('classes as k', 'k.id', 'e.class_id')
+    .leftJoin('class_courses as c', 'c.id', 'k.course_id')
+    .select(['k.id as class_id', 'k.title', 'c.tier', 'c.topic', 'e.enrolled_at as at'])
+    .where('e.family_id', 'in', familyIds)
+    .where('e.status', '=', 'active');
+  return db
+    .selectFrom(bookings.unionAll(enrolments).as('h'))
+    .select(['h.title', 'h.tier', 'h.topic'])
+    .orderBy('h.at', 'desc')
+    .orderBy('h.class_id')
     .limit(200)
     .execute();
 }

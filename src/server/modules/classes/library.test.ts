@@ -237,6 +237,17 @@ describeEachDatabase('course library: files in our storage, progress per guardia
     assert.ok(!ids.includes(finished.id), 'completed entries are not recommended');
     assert.ok(!ids.includes(toddler.id) && !ids.includes(teen.id), 'entries for other ages are not recommended');
     assert.deepEqual((await client.get('/api/classes/library/recommendations?limit=50')).body, answer.body, 'the same inputs give the same list');
+
+    // A class the family is enrolled in (a career-education course) brings that theme in, with its reason.
+    const family = await db.selectFrom('family_guardians').select('family_id').where('user_id', '=', guardian.id).executeTakeFirstOrThrow();
+    const classCourse = await buildCourse(db, { title: '职业体验课', topic: 'career_education', format: 'in_person', ageMin: 6, ageMax: 12 });
+    const klass = await db.insertInto('classes').values({ organisation_id: world.orgs.schoolA.id, course_id: classCourse.id, mode: 'fixed', title: '职业体验家长课堂' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('class_enrolments').values({ class_id: klass.id, family_id: family.family_id }).execute();
+    const career = await buildCourse(db, { title: 'R 职业 6-9', topic: 'career_education', ageMin: 6, ageMax: 9 });
+    const withClass = await client.get('/api/classes/library/recommendations?limit=50');
+    const item = withClass.body.items.find((x: { course: { id: string } }) => x.course.id === career.id);
+    assert.deepEqual(item.reasons, [{ kind: 'age', ageMin: 6, ageMax: 9, childAge: 7 }, { kind: 'booked', title: '职业体验家长课堂' }]);
+    assert.ok(!withClass.body.items.some((x: { course: { id: string } }) => x.course.id === classCourse.id), 'in-person courses are not library entries');
     assert.equal((await client.get('/api/classes/library/recommendations?limit=0')).body.error, 'validation_failed');
     assert.equal((await noFamily.get('/api/classes/library/recommendations')).body.error, 'forbidden');
   });
