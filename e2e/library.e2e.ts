@@ -1,6 +1,6 @@
 /**
  * Browser test: the online course library. parent.demo opens the library, sees recommendations with reasons, lists
- * the entries that have files, opens the demo audio entry and plays it with the native <audio> element from our own
+ * the entries that have files, plays the demo video, opens the demo audio entry and plays it with the native <audio> element from our own
  * storage (pause saves progress; the end completes it), reads the demo article and marks it done, and finds both
  * under the family's completions; the file answers byte ranges (what a player's seeking uses).
  *
@@ -32,7 +32,24 @@ test('a parent plays a demo audio and reads a demo article from the library; pro
   await page.getByTestId('library-continue').getByText(lib.continueNone).waitFor();
 
   await page.getByTestId('library-with-file').check();
-  await page.getByTestId('library-total').filter({ hasText: '共 4 门' }).waitFor();
+  await page.getByTestId('library-total').filter({ hasText: '共 5 门' }).waitFor();
+
+  // The demo video plays in the native <video> element from our own URL (6 s, VP8 WebM).
+  await page.getByTestId('library').locator('li').filter({ hasText: lib.kinds.video }).getByRole('link').click();
+  const video = page.getByTestId('library-video');
+  await video.waitFor();
+  assert.match((await video.getAttribute('src'))!, /^\/api\/classes\/library\/[0-9a-f-]{36}\/file$/);
+  await video.evaluate(async (el: HTMLVideoElement) => {
+    el.muted = true;
+    await el.play();
+  });
+  await page.waitForFunction(() => (document.querySelector('[data-testid="library-video"]') as HTMLVideoElement).currentTime > 0.5);
+  assert.ok(Math.abs((await video.evaluate((el: HTMLVideoElement) => el.duration)) - 6) < 0.2, 'a 6-second video');
+  await video.evaluate((el: HTMLVideoElement) => el.pause());
+  await page.getByTestId('library-progress').filter({ hasText: /进度已保存：\d+%/ }).waitFor();
+  await screenshot(page, 'library-video.png');
+  await page.goBack();
+  await page.getByTestId('library-with-file').check();
   const audioCard = page.getByTestId('library').locator('li').filter({ hasText: lib.kinds.audio });
   await audioCard.getByRole('link').click();
   await page.getByTestId('library-demo-label').waitFor();
@@ -80,6 +97,8 @@ test('a parent plays a demo audio and reads a demo article from the library; pro
   await page.getByTestId('library-family-completed').filter({ hasText: '已学完 2 门资源' }).waitFor();
   const mine = (await (await page.request.get(`${baseUrl}/api/classes/library/mine`)).json()) as { completed: unknown[]; inProgress: unknown[] };
   assert.equal(mine.completed.length, 2);
-  assert.equal(mine.inProgress.length, 0);
+  assert.equal(mine.inProgress.length, 1, 'the video, paused part-way');
+  await page.getByTestId('library-continue').getByRole('link').first().waitFor();
+  await screenshot(page, 'library-for-you.png');
   assertClean(tab);
 });

@@ -8,9 +8,11 @@ import { LibraryService } from '../modules/classes/library.service.ts';
 import type { ObjectStorage } from '../storage/storage.ts';
 
 /**
- * Tiny demo files for a handful of the demo library entries, generated here (no download, nothing copied): a
- * spoken-word stand-in audio (a WAV of three soft tones), two Markdown articles and a one-page PDF worksheet.
- * Everything says "演示" (demo): they show playback, reading, download and progress, not real course content.
+ * Tiny demo files for a handful of the demo library entries, made by us (no download, nothing copied): a 6-second
+ * demo video (`data/library/demo-video.webm`, 37 KB, made by scripts/make-demo-video.sh with ffmpeg, since no video
+ * encoder runs in Node), and generated here at seed time a WAV of three soft tones, two Markdown articles and a
+ * one-page PDF worksheet. Everything says "演示" (demo): they show playback, reading, download and progress, not real
+ * course content.
  */
 
 /** A mono 16-bit PCM WAV: three notes (C5, E5, G5), two seconds each, with fades so there are no clicks. */
@@ -91,6 +93,9 @@ export const DEMO_ARTICLE_EMOTIONS = `# （演示）情绪温度计：帮孩子�
 
 const require = createRequire(import.meta.url);
 
+/** The demo video, committed (see scripts/make-demo-video.sh). */
+export const DEMO_VIDEO = path.join(import.meta.dirname, 'data', 'library', 'demo-video.webm');
+
 /** A one-page A4 worksheet in Chinese (Noto Sans SC from @embedpdf/fonts-sc, embedded as a subset). */
 export function demoWorksheetPdf(): Promise<Buffer> {
   const fontDir = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts');
@@ -120,7 +125,8 @@ export function demoWorksheetPdf(): Promise<Buffer> {
 /** Which demo entries get which file (external ids of the 2,520 demo entries; see yuzhong-classes.ts). */
 export async function demoLibraryFiles(): Promise<{ externalId: string; contentType: string; fileName: string; bytes: Buffer }[]> {
   return [
-    // 家庭教育 · 必修 · 小学低段 (6–9): a lecture as audio, an illustrated article
+    // 家庭教育 · 必修 · 小学低段 (6–9): a micro-lesson as video, a lecture as audio, an illustrated article
+    { externalId: 'demo:library:0321', contentType: 'video/webm', fileName: '（演示）共育圈课程视频', bytes: fs.readFileSync(DEMO_VIDEO) },
     { externalId: 'demo:library:0331', contentType: 'audio/wav', fileName: '（演示）三个音的小练习', bytes: demoToneWav() },
     { externalId: 'demo:library:0341', contentType: 'text/markdown', fileName: '（演示）睡前十分钟', bytes: Buffer.from(DEMO_ARTICLE_BEDTIME, 'utf8') },
     // 家庭教育 · 必修 · 小学 (6–12): a case study as a PDF worksheet

@@ -254,12 +254,12 @@ describeEachDatabase('course library: files in our storage, progress per guardia
 
   it('the demo files: generated, accepted by the same checks, attached once, labelled demo', async () => {
     const { db } = fixture();
-    for (let n = 1; n <= 2520; n += 1) if ([331, 341, 551, 1781].includes(n)) await db.insertInto('class_courses').values({ external_id: `demo:library:${String(n).padStart(4, '0')}`, tier: 'required', topic: 'family_education', title: `（演示）${n}`, format: 'online', duration_minutes: 10, materials: '[]' }).execute();
+    for (let n = 1; n <= 2520; n += 1) if ([321, 331, 341, 551, 1781].includes(n)) await db.insertInto('class_courses').values({ external_id: `demo:library:${String(n).padStart(4, '0')}`, tier: 'required', topic: 'family_education', title: `（演示）${n}`, format: 'online', duration_minutes: 10, materials: '[]' }).execute();
     const storage = new LocalStorage(dir);
     assert.equal(await seedLibraryDemoFiles(db, storage), true);
     assert.equal(await seedLibraryDemoFiles(db, storage), false, 'idempotent');
     const demo = await db.selectFrom('library_files').select(['media_kind', 'content_type', 'demo']).where('demo', '=', true).orderBy('media_kind').orderBy('content_type').execute();
-    assert.deepEqual(demo.map((d) => `${d.media_kind}:${d.content_type}`), ['article:text/markdown', 'article:text/markdown', 'audio/wav'.replace(/^/, 'audio:'), 'document:application/pdf']);
+    assert.deepEqual(demo.map((d) => `${d.media_kind}:${d.content_type}`), ['article:text/markdown', 'article:text/markdown', 'audio:audio/wav', 'document:application/pdf', 'video:video/webm']);
     const pdf = await demoWorksheetPdf();
     assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
     assert.ok(pdf.length < 200_000, `the demo PDF is small (${pdf.length} bytes)`);
