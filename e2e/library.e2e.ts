@@ -102,3 +102,25 @@ test('a parent plays a demo audio and reads a demo article from the library; pro
   await screenshot(page, 'library-for-you.png');
   assertClean(tab);
 });
+
+test('centre staff give an entry without a file an article; it then reads in the page', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const tab = await openPage();
+  const page = tab.page;
+  await page.goto(`${baseUrl}/sign-in`);
+  await signIn(page, 'centre.staff', PASSWORD);
+  await page.waitForURL(`${baseUrl}/`);
+  const list = (await (await page.request.get(`${baseUrl}/api/classes/courses?hasFile=false&q=${encodeURIComponent('案例')}&limit=1`)).json()) as { items: { id: string; title: string }[] };
+  const entry = list.items[0]!;
+  await page.goto(`${baseUrl}/classes/library/${entry.id}`);
+  await page.getByTestId('library-no-file-notice').waitFor();
+  await page.locator('input[type="file"]').setInputFiles({ name: '演示案例.md', mimeType: 'text/markdown', buffer: Buffer.from('# （演示）一个家庭的案例\n\n演示文章：上传后立即可读。\n', 'utf8') });
+  await page.getByRole('button', { name: lib.upload, exact: true }).click();
+  await page.getByTestId('library-article').getByRole('heading', { name: '（演示）一个家庭的案例' }).waitFor();
+  // A file that is not what it says is refused with its reason, and the article stays.
+  await page.locator('input[type="file"]').setInputFiles({ name: 'fake.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });
+  await page.getByRole('button', { name: lib.upload, exact: true }).click();
+  await page.getByTestId('error').filter({ hasText: zhCN.classes.errors.library_file_mismatch }).waitFor();
+  const course = (await (await page.request.get(`${baseUrl}/api/classes/courses/${entry.id}`)).json()) as { file: { mediaKind: string; demo: boolean } };
+  assert.deepEqual([course.file.mediaKind, course.file.demo], ['article', false]);
+  assertClean(tab);
+});
