@@ -48,11 +48,6 @@ export async function upsertFile(db: Kysely<DB>, f: FileWrite): Promise<string |
   return before?.storage_key ?? null;
 }
 
-/** Whether any entry still uses the stored object (content-addressed keys are shared by identical files). */
-export async function keyInUse(db: Kysely<DB>, storageKey: string) {
-  return Boolean(await db.selectFrom('library_files').select('course_id').where('storage_key', '=', storageKey).limit(1).executeTakeFirst());
-}
-
 /**
  * Records progress idempotently: the position is replaced (where to resume), the percent only grows, and
  * completed_at, once set, is kept (completion is monotonic). Returns the row as stored.

@@ -75,7 +75,7 @@ export class LibraryService {
    * District and guidance-centre staff give an entry its file (replacing any earlier one). The declared type must be
    * on the allow-list and the bytes must match it. The bytes are stored first under a key derived from their
    * SHA-256 (the same file is stored once; a retry writes the same object), then the entry points at them in one
-   * transaction with the audit record; a replaced object nobody else uses is deleted afterwards.
+   * transaction with the audit record (which names the replaced object, if any).
    */
   async upload(ctx: RequestContext, courseId: string, input: { contentType: string | undefined; bytes: () => Promise<Uint8Array>; fileName?: string }) {
     const actor = requireAdult(ctx);
@@ -102,12 +102,13 @@ export class LibraryService {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const storageKey = `library/${sha256.slice(0, 2)}/${sha256}`;
     await this.storage.put(storageKey, bytes, type.canonical);
-    const replaced = await this.db.transaction().execute(async (trx) => {
-      const before = await repo.upsertFile(trx, { courseId, storageKey, mediaKind: type.kind, contentType: type.canonical, byteSize: bytes.byteLength, sha256, fileName, demo: input.demo, uploadedBy: userId });
-      if (ctx) await recordAudit(trx, ctx, { action: 'classes.library_file_upload', resourceType: 'class_course', resourceId: courseId, detail: { contentType: type.canonical, byteSize: bytes.byteLength, sha256 } });
-      return before;
+    // A replaced object is not deleted here: another upload of the same bytes may have stored it a moment ago and not
+    // yet committed its row, and deleting then would leave that row without its file. Unreferenced objects are found
+    // by comparing the store with library_files (docs/PARENT-CLASSES.md).
+    await this.db.transaction().execute(async (trx) => {
+      const replaced = await repo.upsertFile(trx, { courseId, storageKey, mediaKind: type.kind, contentType: type.canonical, byteSize: bytes.byteLength, sha256, fileName, demo: input.demo, uploadedBy: userId });
+      if (ctx) await recordAudit(trx, ctx, { action: 'classes.library_file_upload', resourceType: 'class_course', resourceId: courseId, detail: { contentType: type.canonical, byteSize: bytes.byteLength, sha256, replaced } });
     });
-    if (replaced && replaced !== storageKey && !(await repo.keyInUse(this.db, replaced))) await this.storage.delete(replaced).catch(() => undefined);
     return presentCourseFile({ id: courseId, file_media_kind: type.kind, file_content_type: type.canonical, file_byte_size: bytes.byteLength, file_name: fileName, file_demo: input.demo })!;
   }
 
