@@ -125,6 +125,10 @@ describeEachDatabase('course library: files in our storage, progress per guardia
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), wav.subarray(44, 1044));
     assert.equal((await parent.fetch(`/api/classes/library/${audioId}/file`, { range: `bytes=${wav.length}-` })).status, 416);
     assert.equal((await parent.fetch(`/api/classes/library/${audioId}/file`, { 'if-none-match': etag })).status, 304);
+    const head = await parent.fetch(`/api/classes/library/${audioId}/file`, {}, 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(wav.length));
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
     assert.equal((await schoolAdmin.fetch(`/api/classes/library/${audioId}/file`)).status, 200, 'staff may open it');
     assert.equal((await anonymous.fetch(`/api/classes/library/${audioId}/file`)).status, 401);
     assert.equal((await noFamily.fetch(`/api/classes/library/${audioId}/file`)).status, 403);
