@@ -41,7 +41,9 @@ function etagMatches(header: string, etag: string): boolean {
 
 /** A Content-Disposition value that carries a Chinese file name (RFC 6266 / 5987) with an ASCII fallback. */
 export function contentDisposition(kind: 'inline' | 'attachment', fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  let ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  // A name with no ASCII letters or digits before its extension reads better as "download.ext" for old clients.
+  if (!/[A-Za-z0-9]/.test(ascii.replace(/\.[A-Za-z0-9]{1,5}$/, ''))) ascii = `download${/\.[A-Za-z0-9]{1,5}$/.exec(fileName)?.[0] ?? ''}`;
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 

@@ -11,7 +11,7 @@ import { AppError } from '../errors.ts';
 import { createStorage } from './index.ts';
 import { LocalStorage } from './local.ts';
 import { S3Storage } from './s3.ts';
-import { parseRange, storedFileResponse, type StoredFile } from './serve.ts';
+import { contentDisposition, parseRange, storedFileResponse, type StoredFile } from './serve.ts';
 import { assertStorageKey, type ObjectStorage } from './storage.ts';
 
 async function text(stream: Readable | null): Promise<string> {
@@ -138,6 +138,11 @@ describe('byte ranges and keys', () => {
 
   it('accepts plain keys', () => {
     assert.equal(assertStorageKey('points/photos/5f/a.jpg'), 'points/photos/5f/a.jpg');
+  });
+
+  it('names downloads in Chinese with an ASCII fallback', () => {
+    assert.equal(contentDisposition('attachment', '（演示）屏幕时间.pdf'), `attachment; filename="download.pdf"; filename*=UTF-8''${encodeURIComponent('（演示）屏幕时间.pdf')}`);
+    assert.equal(contentDisposition('inline', 'a "b".md'), `inline; filename="a _b_.md"; filename*=UTF-8''a%20%22b%22.md`);
   });
 
   it('is configured from the environment: local by default, S3 with its settings, refused when incomplete', () => {
