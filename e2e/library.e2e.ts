@@ -100,6 +100,13 @@ test('a parent plays a demo audio and reads a demo article from the library; pro
   assert.equal(mine.inProgress.length, 1, 'the video, paused part-way');
   await page.getByTestId('library-continue').getByRole('link').first().waitFor();
   await screenshot(page, 'library-for-you.png');
+
+  // The parent's home shows the same "continue" list (the video) and recommendations.
+  await page.goto(`${baseUrl}/`);
+  const learning = page.getByTestId('home-learning');
+  await learning.getByTestId('library-continue').getByRole('link').first().waitFor();
+  await learning.getByTestId('library-recommended').locator('.library-reason').first().waitFor();
+  await screenshot(page, 'library-home.png');
   assertClean(tab);
 });
 

@@ -7,6 +7,7 @@ import type { TFunction } from 'i18next';
 import { api, isApiError } from '../../api.ts';
 import { Loading, useAction, useAsync, usePageTitle } from '../../components/ui.tsx';
 import { hasRole, useSession } from '../../session.tsx';
+import './classes.css';
 import { classesErrorText, type Course, type LibraryEntry, type LibraryProgress, type MyLearning, type RecommendationReason, type Recommendations } from './classesApi.ts';
 
 function Problem({ error }: { error: unknown }) {
@@ -51,14 +52,14 @@ function FileBadge({ entry }: { entry: { file: LibraryEntry['file'] } }) {
   );
 }
 
-/** "继续学习" and "为你推荐" (guardians only). */
-export function LibraryForYou() {
+/** "继续学习" and "为你推荐" (guardians only; nothing for others). `limit`: how many of each to show. */
+export function LibraryForYou({ limit = 5 }: { limit?: number }) {
   const { t } = useTranslation();
   const { session } = useSession();
   const mine = useAsync((signal) => (session ? loadMine(signal) : Promise.resolve(null)), [session?.user.id]);
   const recommended = useAsync(
-    (signal) => (mine.data ? api.get<Recommendations>('/api/classes/library/recommendations', { limit: 6 }, { signal }) : Promise.resolve(null)),
-    [mine.data ? 'guardian' : 'other'],
+    (signal) => (mine.data ? api.get<Recommendations>('/api/classes/library/recommendations', { limit }, { signal }) : Promise.resolve(null)),
+    [mine.data ? 'guardian' : 'other', limit],
   );
   if (!mine.data) return <Problem error={mine.error} />;
   const family = mine.data.families[0];
@@ -70,7 +71,7 @@ export function LibraryForYou() {
           <p className="muted">{t('classes.lib.continueNone')}</p>
         ) : (
           <ul className="classes-list">
-            {mine.data.inProgress.slice(0, 5).map(({ course, progress }) => (
+            {mine.data.inProgress.slice(0, limit).map(({ course, progress }) => (
               <li key={course.id} className="card classes-session">
                 <FileBadge entry={course} /> <span className="muted small">{t('classes.lib.percent', { n: progress.percent })}</span>
                 <h3>
