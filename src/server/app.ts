@@ -8,12 +8,13 @@ import { logger } from 'hono/logger';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { mountApiDocs } from './http/api-docs.ts';
-import { authenticate, csrfProtection, isRawUpload, requireJsonBody } from './http/middleware.ts';
+import { authenticate, csrfProtection, isLibraryUpload, isRawUpload, requireJsonBody } from './http/middleware.ts';
 import { onError } from './http/on-error.ts';
 import { createOpenApiApp, type AppEnv } from './http/openapi.ts';
 import { registerAuditRoutes } from './modules/audit/audit.routes.ts';
 import { registerAuthRoutes } from './modules/auth/auth.routes.ts';
 import { registerClassesRoutes } from './modules/classes/classes.routes.ts';
+import { registerLibraryRoutes } from './modules/classes/library.routes.ts';
 import { registerDirectoryRoutes } from './modules/directory/directory.routes.ts';
 import { registerHsdsRoutes } from './modules/directory/hsds.routes.ts';
 import { registerSearchRoutes } from './modules/directory/search.routes.ts';
@@ -70,7 +71,17 @@ export function createApp({ services, config }: { services: Services; config: Co
       throw new AppError('payload_too_large', tooLargeMessage(config.importMaxBytes));
     },
   });
-  app.use('/api/*', (c, next) => (isRawUpload(c.req.method, c.req.path) ? uploadBodyLimit(c, next) : jsonBodyLimit(c, next)));
+  // Library files have the library's limit (COEDU_LIBRARY_MAX_BYTES).
+  const libraryBodyLimit = bodyLimit({
+    maxSize: config.libraryMaxBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `Library files are at most ${config.libraryMaxBytes} bytes.`);
+    },
+  });
+  app.use('/api/*', (c, next) => {
+    if (!isRawUpload(c.req.method, c.req.path)) return jsonBodyLimit(c, next);
+    return isLibraryUpload(c.req.path) ? libraryBodyLimit(c, next) : uploadBodyLimit(c, next);
+  });
   app.use('/api/*', requireJsonBody);
   app.use('/api/*', authenticate);
   app.use('/api/*', csrfProtection);
@@ -89,6 +100,7 @@ export function createApp({ services, config }: { services: Services; config: Co
   registerHsdsRoutes(app);
   registerImportRoutes(app);
   registerStudyRoutes(app);
+  registerLibraryRoutes(app);
   registerClassesRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'coedu_session' });

@@ -27,7 +27,22 @@ const envSchema = z.object({
   COEDU_BASEMAP_URL: z.string().url().optional(),
   COEDU_GRAPH_FILE: z.string().optional(),
   COEDU_LOG_REQUESTS: booleanFromEnv.default(false),
+  COEDU_STORAGE: z.enum(['local', 's3']).default('local'),
+  COEDU_STORAGE_DIR: z.string().optional(),
+  COEDU_S3_ENDPOINT: z.string().url().optional(),
+  COEDU_S3_REGION: z.string().min(1).default('us-east-1'),
+  COEDU_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  COEDU_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  COEDU_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  COEDU_S3_FORCE_PATH_STYLE: booleanFromEnv.default(true),
+  COEDU_S3_PREFIX: z.string().regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, 'empty, or lower-case segments each ending in "/"').default(''),
+  COEDU_LIBRARY_MAX_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
 });
+
+/** Where stored files (library media, home-activity photos) live; see src/server/storage. */
+export type StorageConfig =
+  | { kind: 'local'; dir: string }
+  | { kind: 's3'; endpoint: string | null; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; prefix: string };
 
 /** Typed configuration, parsed once at boot from the environment. */
 export interface Config {
@@ -49,6 +64,10 @@ export interface Config {
   /** A walking graph built by `coedu graph build`; without it the 15-minute engine runs in estimate mode. */
   graphFile: string | null;
   logRequests: boolean;
+  /** File storage: a directory (default `<data dir>/files`) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** Largest file staff may upload to the course library (the upload is held in memory while it is checked). */
+  libraryMaxBytes: number;
   version: string;
 }
 
@@ -62,6 +81,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.COEDU_DATA_DIR);
+  let storage: StorageConfig;
+  if (e.COEDU_STORAGE === 's3') {
+    const absent = (['COEDU_S3_BUCKET', 'COEDU_S3_ACCESS_KEY_ID', 'COEDU_S3_SECRET_ACCESS_KEY'] as const).filter((name) => !e[name]);
+    if (absent.length > 0) throw new Error(`Invalid configuration in environment: COEDU_STORAGE=s3 needs ${absent.join(', ')}`);
+    storage = {
+      kind: 's3',
+      endpoint: e.COEDU_S3_ENDPOINT ?? null,
+      region: e.COEDU_S3_REGION,
+      bucket: e.COEDU_S3_BUCKET!,
+      accessKeyId: e.COEDU_S3_ACCESS_KEY_ID!,
+      secretAccessKey: e.COEDU_S3_SECRET_ACCESS_KEY!,
+      forcePathStyle: e.COEDU_S3_FORCE_PATH_STYLE,
+      prefix: e.COEDU_S3_PREFIX,
+    };
+  } else {
+    storage = { kind: 'local', dir: path.resolve(e.COEDU_STORAGE_DIR ?? path.join(dataDir, 'files')) };
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -85,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     basemapUrl: e.COEDU_BASEMAP_URL ?? null,
     graphFile: e.COEDU_GRAPH_FILE ? path.resolve(e.COEDU_GRAPH_FILE) : null,
     logRequests: e.COEDU_LOG_REQUESTS,
+    storage,
+    libraryMaxBytes: e.COEDU_LIBRARY_MAX_BYTES,
     version: process.env.npm_package_version ?? '0.1.0',
     ...overrides,
   };

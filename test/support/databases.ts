@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
@@ -91,5 +92,7 @@ export function describeEachDatabase(title: string, body: (fixture: () => Databa
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return loadConfig({ COEDU_SEED_DEMO: 'false', COEDU_DATA_DIR: '/nonexistent-test-data-dir', COEDU_WEB_DIR: '/nonexistent-web-dir' }, overrides);
+  // A test that gives a data directory keeps its files there too (local storage under <dataDir>/files), as in production.
+  const storage = overrides.storage ?? (overrides.dataDir ? { kind: 'local' as const, dir: path.join(overrides.dataDir, 'files') } : undefined);
+  return loadConfig({ COEDU_SEED_DEMO: 'false', COEDU_DATA_DIR: '/nonexistent-test-data-dir', COEDU_WEB_DIR: '/nonexistent-web-dir' }, { ...overrides, ...(storage ? { storage } : {}) });
 }

@@ -116,3 +116,26 @@ export async function buildFamily(
 }
 
 export { uniquePhone };
+
+/** A catalogue entry (by default a published online library entry for ages 6–9, theme family_education). */
+export async function buildCourse(
+  db: Kysely<DB>,
+  overrides: Partial<{ title: string; tier: 'general' | 'required' | 'custom'; topic: string; ageMin: number; ageMax: number; format: 'online' | 'in_person' | 'mixed'; status: 'draft' | 'published' | 'archived' }> = {},
+) {
+  return db
+    .insertInto('class_courses')
+    .values({
+      tier: overrides.tier ?? 'required',
+      topic: overrides.topic ?? 'family_education',
+      title: overrides.title ?? `测试课程 ${unique()}`,
+      summary: null,
+      age_min: overrides.ageMin ?? 6,
+      age_max: overrides.ageMax ?? 9,
+      format: overrides.format ?? 'online',
+      duration_minutes: 10,
+      status: overrides.status ?? 'published',
+      materials: '[]',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

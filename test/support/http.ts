@@ -46,17 +46,25 @@ export class TestClient {
     return this.request('DELETE', path);
   }
 
-  async request(method: string, path: string, body?: unknown, options: { headers?: Record<string, string>; rawBody?: string; csrf?: boolean } = {}): Promise<TestResponse> {
+  /** A GET whose answer is kept as the raw Response (files: bytes, ranges, caching headers). */
+  async fetch(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {
+    const all: Record<string, string> = { ...headers };
+    if (this.cookie) all.cookie = this.cookie;
+    if (this.bearer) all.authorization = `Bearer ${this.bearer}`;
+    return this.app.request(path, { method, headers: all });
+  }
+
+  async request(method: string, path: string, body?: unknown, options: { headers?: Record<string, string>; rawBody?: string | Uint8Array; csrf?: boolean } = {}): Promise<TestResponse> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (this.cookie) headers.cookie = this.cookie;
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     if (method !== 'GET' && this.csrfToken && options.csrf !== false) headers['x-csrf-token'] = this.csrfToken;
-    let payload: string | undefined;
+    let payload: string | Uint8Array | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (body !== undefined) payload = JSON.stringify(body);
     if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
-    const response = await this.app.request(path, { method, headers, body: payload });
+    const response = await this.app.request(path, { method, headers, body: payload as BodyInit | undefined });
     const setCookie = response.headers.get('set-cookie');
     if (setCookie) {
       const match = /coedu_session=([^;]*)/.exec(setCookie);

@@ -36,7 +36,7 @@ export type World = Awaited<ReturnType<typeof buildWorld>>;
 
 /** Row counts of every table a denied request must leave untouched. */
 export async function tableCounts(db: Kysely<DB>): Promise<Record<string, number>> {
-  const tables = ['divisions', 'organisations', 'users', 'role_grants', 'families', 'family_guardians', 'children', 'family_invitations', 'api_tokens', 'services', 'locations', 'attributes', 'taxonomy_terms', 'coverage_runs', 'directory_changes', 'class_courses', 'classes', 'class_sessions', 'class_bookings', 'class_calendar_feeds', 'family_homes', 'points_entries', 'points_terms', 'points_rules', 'points_rewards'] as const;
+  const tables = ['divisions', 'organisations', 'users', 'role_grants', 'families', 'family_guardians', 'children', 'family_invitations', 'api_tokens', 'services', 'locations', 'attributes', 'taxonomy_terms', 'coverage_runs', 'directory_changes', 'class_courses', 'classes', 'class_sessions', 'class_bookings', 'class_calendar_feeds', 'family_homes', 'points_entries', 'points_terms', 'points_rules', 'points_rewards', 'library_files', 'library_progress'] as const;
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

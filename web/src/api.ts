@@ -149,7 +149,9 @@ async function parseError(response: Response): Promise<ApiError> {
 
 export async function request<T>(method: string, path: string, body?: unknown, init: { signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A Blob (a file picked by the user) is sent as the raw body with its own type; anything else as JSON.
+  const raw = typeof Blob !== 'undefined' && body instanceof Blob;
+  if (body !== undefined) headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
   if (WRITE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
 
   let response: Response;
@@ -157,7 +159,7 @@ export async function request<T>(method: string, path: string, body?: unknown, i
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       credentials: 'same-origin',
       signal: init.signal,
     });
@@ -190,5 +192,7 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  /** Sends a file as the raw request body (uploads), with the file's own Content-Type. */
+  upload: <T>(path: string, file: Blob) => request<T>('POST', path, file),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
 };

@@ -7,6 +7,8 @@ import { seedYuzhongDirectory } from '../seed/yuzhong-directory.ts';
 import { runExportHsds, runImportVenues } from '../modules/directory/import.cli.ts';
 import { seedYuzhongRoutes } from '../seed/yuzhong-routes.ts';
 import { seedYuzhongClasses } from '../seed/yuzhong-classes.ts';
+import { seedLibraryDemoFiles } from '../seed/library-demo-files.ts';
+import { createStorage } from '../storage/index.ts';
 
 const USAGE = `coedu — CoEdu Circle (共育圈) command line
 
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
         await seedYuzhongDirectory(database.db);
         await seedYuzhongRoutes(database.db);
         await seedYuzhongClasses(database.db);
+        await seedLibraryDemoFiles(database.db, createStorage(loadConfig()));
         console.log(seeded ? `Yuzhong demo seeded; sign-ins: ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}` : 'demo data already present; nothing to do');
       });
     case 'import':

@@ -49,6 +49,8 @@ const fill = (path: string, value: (name: string) => string) => path.replace(/\{
  * Bad input, per endpoint, derived from the OpenAPI document so that a new endpoint is covered the day it is added:
  * every answer is a precise 4xx with an error id, never a 500, and nothing is written.
  */
+const LIBRARY_LIMIT = 64 * 1024;
+
 describeEachDatabase('bad input on every endpoint', (fixture) => {
   let app: TestApp;
   let world: World;
@@ -58,7 +60,8 @@ describeEachDatabase('bad input on every endpoint', (fixture) => {
   before(async () => {
     const { db, database, config } = fixture();
     world = await buildWorld(db);
-    app = buildTestApp(database, config);
+    // A small library upload limit, so that the oversize case sends 64 KiB, not the default 200 MiB.
+    app = buildTestApp(database, { ...config, libraryMaxBytes: LIBRARY_LIMIT });
     admin = await TestClient.signedIn(app, world.users.districtAdmin.login, world.users.districtAdmin.password);
     const spec = await new TestClient(app).get('/api/openapi.json');
     assert.equal(spec.status, 200);
@@ -103,7 +106,22 @@ describeEachDatabase('bad input on every endpoint', (fixture) => {
     const uploads = operations.filter((op) => op.hasBody && !op.jsonBody);
     assert.ok(uploads.length >= 1, 'the directory import takes the file as the raw body');
     const csv = { 'content-type': 'text/csv' };
-    for (const op of uploads) {
+    assert.deepEqual(uploads.map((op) => op.path).sort(), ['/api/classes/library/{id}/file', '/api/directory/imports'], 'every raw upload has its cases below');
+    for (const op of uploads.filter((o) => o.path === '/api/classes/library/{id}/file')) {
+      // The library takes media by type (checked against the bytes); anything else is library_file_type.
+      const label = `${op.method} ${op.path}`;
+      const path = fill(op.path, op.validPathValue);
+      const wav = 'RIFF\u0000\u0000\u0000\u0000WAVEfmt ';
+      await expectError(await admin.request(op.method, path, { surprise: true }), 415, 'library_file_type', `${label} JSON body`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'library_file_type', `${label} form body`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: '<svg onload="x()"/>', headers: { 'content-type': 'image/svg+xml' } }), 415, 'library_file_type', `${label} svg`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: wav, headers: { 'content-type': 'audio/wav' } }), 404, 'not_found', `${label} unknown entry`);
+      await expectError(await admin.request(op.method, `${path}?nonsense=1`, undefined, { rawBody: wav, headers: { 'content-type': 'audio/wav' } }), 400, 'validation_failed', `${label}?nonsense`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: 'x'.repeat(LIBRARY_LIMIT + 1), headers: { 'content-type': 'text/plain' } }), 413, 'payload_too_large', `${label} oversize`);
+      await expectError(await admin.request(op.method, path, undefined, { rawBody: wav, headers: { 'content-type': 'audio/wav' }, csrf: false }), 403, 'csrf_token_missing', `${label} no csrf`);
+      await expectError(await new TestClient(app).request(op.method, path, undefined, { rawBody: wav, headers: { 'content-type': 'audio/wav' } }), 401, 'unauthenticated', `${label} anonymous`);
+    }
+    for (const op of uploads.filter((o) => o.path === '/api/directory/imports')) {
       const path = fill(op.path, op.validPathValue);
       const label = `${op.method} ${op.path}`;
       await expectError(await admin.request(op.method, path, { surprise: true }), 415, 'unsupported_media_type', `${label} JSON body`);

@@ -27,8 +27,13 @@ function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | null {
  */
 export const RAW_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/api/directory/imports']);
 
+/** A course library file upload (`POST /api/classes/library/{id}/file`); its own size limit applies. */
+export function isLibraryUpload(path: string): boolean {
+  return /^\/api\/classes\/library\/[^/]+\/file$/.test(path);
+}
+
 export function isRawUpload(method: string, path: string): boolean {
-  return method === 'POST' && RAW_UPLOAD_PATHS.has(path);
+  return method === 'POST' && (RAW_UPLOAD_PATHS.has(path) || isLibraryUpload(path));
 }
 
 /** API bodies are JSON: anything else with a body is refused before it reaches validation. */

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
@@ -7,6 +8,26 @@ import { hasRole, useSession } from '../session.tsx';
 import type { DistrictCounts, FamilyView, HomeSection, OrgView } from '../types.ts';
 
 type SectionOf<K extends HomeSection['kind']> = Extract<HomeSection, { kind: K }>;
+
+// The course library's "continue" and "for you" lists, loaded with the library code only when a guardian's home shows them.
+const LibraryForYou = lazy(() => import('./classes/Library.tsx').then((m) => ({ default: m.LibraryForYou })));
+
+function LearningSection() {
+  const { t } = useTranslation();
+  return (
+    <section className="card" data-testid="home-learning">
+      <div className="section-head">
+        <h2>{t('classes.library')}</h2>
+        <Link to="/classes/library" className="btn btn-small">
+          {t('classes.lib.openLibrary')}
+        </Link>
+      </div>
+      <Suspense fallback={<Loading />}>
+        <LibraryForYou limit={3} />
+      </Suspense>
+    </section>
+  );
+}
 
 const COUNT_KEYS: (keyof DistrictCounts)[] = ['subdistricts', 'communities', 'schools', 'communityParentSchools', 'venues', 'families', 'users'];
 
@@ -224,7 +245,7 @@ export function HomePage() {
             case 'community':
               return <CommunitySection key={i} section={section} />;
             case 'family':
-              return <FamilySection key={i} section={section} reload={reload} />;
+              return [<FamilySection key={i} section={section} reload={reload} />, section.families.length > 0 ? <LearningSection key={`${i}-learning`} /> : null];
             case 'child':
               return (
                 <section className="card" key={i}>

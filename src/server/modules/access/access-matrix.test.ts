@@ -18,6 +18,18 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'my learning in the course library (guardians only)',
+    method: 'GET',
+    path: () => '/api/classes/library/mine',
+    expect: { parentA: 200, parentB: 200, centreStaff: [403, 'forbidden'], schoolAdminA: [403, 'forbidden'], teacherA: [403, 'forbidden'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
+    name: 'library recommendations (guardians only)',
+    method: 'GET',
+    path: () => '/api/classes/library/recommendations',
+    expect: { parentA: 200, districtAdmin: [403, 'forbidden'], communityAdmin1: [403, 'forbidden'], anonymous: [401, 'unauthenticated'] },
+  },
+  {
     name: 'read the audit log',
     method: 'GET',
     path: () => '/api/audit',

@@ -66,6 +66,7 @@ export type AuditAction =
   | 'classes.course_create'
   | 'classes.calendar_feed_create'
   | 'classes.calendar_feed_revoke'
+  | 'classes.library_file_upload'
   | 'classes.course_update'
   | 'classes.class_create'
   | 'classes.class_update'

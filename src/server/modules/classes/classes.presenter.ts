@@ -1,4 +1,5 @@
 import type { z } from '@hono/zod-openapi';
+import type { LibraryMediaKind } from './classes.tables.ts';
 import type { BookingRow, ClassRow, CourseRow, EnrolmentRow, SessionRow } from './classes.repository.ts';
 import type { BookingSchema, CalendarFeedSchema, ClassSchema, CourseSchema, NotificationSchema, SessionSchema } from './classes.schema.ts';
 import type { CourseMaterial } from './classes.tables.ts';
@@ -23,6 +24,20 @@ export function presentCourse(c: CourseRow): z.infer<typeof CourseSchema> {
     status: c.status,
     version: c.version,
     updatedAt: iso(c.updated_at),
+    file: presentCourseFile(c),
+  };
+}
+
+/** The file part of a course row joined with `library_files` (see courseFileColumns). */
+export function presentCourseFile(c: { id: string; file_media_kind: LibraryMediaKind | null; file_content_type: string | null; file_byte_size: string | number | null; file_name: string | null; file_demo: boolean | null }) {
+  if (!c.file_media_kind) return null;
+  return {
+    mediaKind: c.file_media_kind,
+    contentType: c.file_content_type!,
+    byteSize: Number(c.file_byte_size),
+    fileName: c.file_name!,
+    demo: c.file_demo === true,
+    url: `/api/classes/library/${c.id}/file`,
   };
 }
 

@@ -126,6 +126,9 @@ export async function actorFacts(db: Kysely<DB>, userId: string) {
 // ---------------------------------------------------------------------------------------------------------------------
 // courses
 
+/** The entry's file in the library (left join `library_files as lf`): all null when it has none. */
+export const courseFileColumns = ['lf.media_kind as file_media_kind', 'lf.content_type as file_content_type', 'lf.byte_size as file_byte_size', 'lf.file_name as file_name', 'lf.demo as file_demo', 'lf.sha256 as file_sha256'] as const;
+
 const courseColumns = [
   'c.id',
   'c.external_id',
@@ -154,12 +157,19 @@ export interface CourseFilter {
   format?: CourseFormat;
   age?: number;
   q?: string;
+  /** Only entries with (true) or without (false) a file in the library's storage. */
+  hasFile?: boolean;
   limit: number;
   offset: number;
 }
 
 export async function listCourses(db: Kysely<DB>, filter: CourseFilter) {
-  let query = db.selectFrom('class_courses as c').leftJoin('organisations as p', 'p.id', 'c.provider_org_id').where('c.status', 'in', filter.statuses);
+  let query = db
+    .selectFrom('class_courses as c')
+    .leftJoin('organisations as p', 'p.id', 'c.provider_org_id')
+    .leftJoin('library_files as lf', 'lf.course_id', 'c.id')
+    .where('c.status', 'in', filter.statuses);
+  if (filter.hasFile !== undefined) query = query.where('lf.course_id', filter.hasFile ? 'is not' : 'is', null);
   if (filter.tier) query = query.where('c.tier', '=', filter.tier);
   if (filter.topic) query = query.where('c.topic', '=', filter.topic);
   if (filter.format) query = query.where('c.format', '=', filter.format);
@@ -169,7 +179,7 @@ export async function listCourses(db: Kysely<DB>, filter: CourseFilter) {
     query = query.where((eb) => eb.or([eb('c.title', 'ilike', pattern), eb('c.summary', 'ilike', pattern)]));
   }
   const [items, total] = await Promise.all([
-    query.select([...courseColumns, 'p.name as provider_org_name']).orderBy('c.tier').orderBy('c.title').orderBy('c.id').limit(filter.limit).offset(filter.offset).execute(),
+    query.select([...courseColumns, ...courseFileColumns, 'p.name as provider_org_name']).orderBy('c.tier').orderBy('c.title').orderBy('c.id').limit(filter.limit).offset(filter.offset).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { items, total: Number(total.n) };
@@ -178,7 +188,13 @@ export async function listCourses(db: Kysely<DB>, filter: CourseFilter) {
 export type CourseRow = Awaited<ReturnType<typeof listCourses>>['items'][number];
 
 export async function findCourse(db: Kysely<DB>, id: string) {
-  return db.selectFrom('class_courses as c').leftJoin('organisations as p', 'p.id', 'c.provider_org_id').select([...courseColumns, 'p.name as provider_org_name']).where('c.id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('class_courses as c')
+    .leftJoin('organisations as p', 'p.id', 'c.provider_org_id')
+    .leftJoin('library_files as lf', 'lf.course_id', 'c.id')
+    .select([...courseColumns, ...courseFileColumns, 'p.name as provider_org_name'])
+    .where('c.id', '=', id)
+    .executeTakeFirst();
 }
 
 export interface CourseWrite {

@@ -74,6 +74,7 @@ export const CourseQuerySchema = z.strictObject({
   age: z.coerce.number().int().min(0).max(18).optional(),
   q: z.string().trim().min(1).max(100).optional(),
   status: CourseStatus.optional(),
+  hasFile: z.enum(['true', 'false']).transform((v) => v === 'true').optional().openapi({ description: 'true: only library entries with a file to play, read or download; false: only those without' }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(100000).default(0),
 });
@@ -96,6 +97,17 @@ export const CourseSchema = z
     status: CourseStatus,
     version: z.number(),
     updatedAt: z.string(),
+    file: z
+      .object({
+        mediaKind: z.enum(['video', 'audio', 'article', 'document']).openapi({ description: 'video and audio play in the page, articles are read in the page, documents are downloaded' }),
+        contentType: z.string(),
+        byteSize: z.number(),
+        fileName: z.string(),
+        demo: z.boolean().openapi({ description: 'A tiny demo file shipped with the demo data, not real course content' }),
+        url: z.string().openapi({ description: 'GET it (signed in; Range requests for seeking, ETag/If-None-Match)' }),
+      })
+      .nullable()
+      .openapi({ description: "The entry's file in our own storage; null when the entry has none yet (the demo entries mostly have none)" }),
   })
   .openapi('Course');
 

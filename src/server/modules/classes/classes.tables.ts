@@ -222,7 +222,35 @@ export interface ClassCalendarFeedsTable {
   last_used_at: NullableTimestamp;
 }
 
+export type LibraryMediaKind = 'video' | 'audio' | 'article' | 'document';
+
+/** Migration 20261125020000_library.sql. */
+export interface LibraryFilesTable {
+  course_id: string;
+  storage_key: string;
+  media_kind: LibraryMediaKind;
+  content_type: string;
+  byte_size: ColumnType<string | number, number, number>;
+  sha256: string;
+  file_name: string;
+  demo: Generated<boolean>;
+  uploaded_by: string | null;
+  uploaded_at: Timestamp;
+}
+
+export interface LibraryProgressTable {
+  user_id: string;
+  course_id: string;
+  position_seconds: Generated<number>;
+  percent: Generated<number>;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: NullableTimestamp;
+}
+
 export interface ClassesTables {
+  library_files: LibraryFilesTable;
+  library_progress: LibraryProgressTable;
   class_courses: ClassCoursesTable;
   classes: ClassesTable;
   class_staff: ClassStaffTable;

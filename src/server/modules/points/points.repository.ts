@@ -523,7 +523,7 @@ export async function insertPhoto(
 }
 
 export async function findPhoto(db: Kysely<DB>, id: string) {
-  return db.selectFrom('points_photos').select(['id', 'family_id', 'content_type', 'byte_size', 'storage_path']).where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('points_photos').select(['id', 'family_id', 'content_type', 'byte_size', 'sha256', 'storage_path']).where('id', '=', id).executeTakeFirst();
 }
 
 export async function insertHomeActivity(

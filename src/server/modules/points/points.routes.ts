@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { errorResponses, jsonBody, jsonContent, uuidParams, type AppEnv, type AppOpenAPI } from '../../http/openapi.ts';
+import { storedFileResponse } from '../../storage/serve.ts';
 import { presentEntry, presentRedemption, presentReward, presentRewardPartner, presentRule, presentSchoolEvent, presentTerm, presentTermWithRules } from './points.presenter.ts';
 import { renderHandbookPdf } from './points.pdf.ts';
 import {
@@ -352,8 +353,8 @@ export function registerPointsRoutes(app: AppOpenAPI) {
     return c.json({ entry: presentEntry(await c.var.services.points.entryView(outcome.value.entryId)), balanceAfter: outcome.value.balanceAfter }, 201);
   });
   app.openapi(photo, async (c) => {
-    const { bytes, contentType } = await c.var.services.points.photo(c.var.ctx, c.req.valid('param').id);
-    return c.body(new Uint8Array(bytes), 200, { 'content-type': contentType, 'cache-control': 'private, max-age=3600' }) as never;
+    const { storage, file } = await c.var.services.points.photo(c.var.ctx, c.req.valid('param').id);
+    return (await storedFileResponse(c.req.raw, storage, file, { disposition: 'inline' })) as never;
   });
 
   app.openapi(createEvent, async (c) => {

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
@@ -17,6 +16,10 @@ import {
   type RequestContext,
 } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { createStorage } from '../../storage/index.ts';
+import { LocalStorage } from '../../storage/local.ts';
+import type { StoredFile } from '../../storage/serve.ts';
+import type { ObjectStorage } from '../../storage/storage.ts';
 import { addDays, daysBetween, defaultTermFor, today, weekStart } from './points.dates.ts';
 import {
   ATTENDANCE_KINDS,
@@ -142,9 +145,11 @@ function redemptionCode(): string {
  * processes; writes to different families do not wait for each other. Audit rows commit with the change.
  */
 export class PointsService {
+  /** `storage` keeps the home-activity photos (the configured store by default; see src/server/storage). */
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: Config,
+    private readonly storage: ObjectStorage = createStorage(config),
   ) {}
 
   // -------------------------------------------------------------------------------------------------------------------
@@ -443,10 +448,16 @@ export class PointsService {
     const photo = await repo.findPhoto(this.db, photoId);
     if (!photo) throw new AppError('not_found', 'No such photo.');
     if (!isGuardianOf(actor, photo.family_id)) throw new AppError('out_of_scope', 'Only the family’s guardians see its photos.');
-    const bytes = await fs.readFile(path.join(this.config.dataDir, photo.storage_path)).catch(() => null);
-    if (!bytes) throw new AppError('not_found', 'The photo file is missing.');
+    const file: StoredFile = { key: photo.storage_path, contentType: photo.content_type, byteSize: Number(photo.byte_size), sha256: photo.sha256, fileName: path.basename(photo.storage_path) };
+    let storage = this.storage;
+    if ((await storage.size(file.key)) === null) {
+      // Photos written before the storage interface lie directly under the data directory (same relative path).
+      const legacy = new LocalStorage(this.config.dataDir);
+      if ((await legacy.size(file.key)) === null) throw new AppError('not_found', 'The photo file is missing.');
+      storage = legacy;
+    }
     await this.db.transaction().execute((trx) => recordAudit(trx, ctx, { action: 'points.photo_read', resourceType: 'points_photo', resourceId: photoId, detail: { familyId: photo.family_id } }));
-    return { bytes, contentType: photo.content_type };
+    return { storage, file };
   }
 
   // -------------------------------------------------------------------------------------------------------------------
@@ -495,12 +506,11 @@ export class PointsService {
         let photoId: string | null = null;
         if (photoBytes && input.photo) {
           photoId = randomUUID();
-          const relative = path.join('points', 'photos', familyId, `${photoId}.${PHOTO_EXTENSIONS[input.photo.contentType]}`);
-          const absolute = path.join(this.config.dataDir, relative);
-          await fs.mkdir(path.dirname(absolute), { recursive: true });
-          await fs.writeFile(absolute, photoBytes, { flag: 'wx' });
-          writtenFile = absolute;
-          await repo.insertPhoto(trx, { id: photoId, familyId, contentType: input.photo.contentType, byteSize: photoBytes.length, sha256: photoSha!, storagePath: relative, uploadedBy: actor.userId });
+          // A fresh key per photo in the shared store (every instance reads it); removed again if the transaction fails.
+          const key = `points/photos/${familyId}/${photoId}.${PHOTO_EXTENSIONS[input.photo.contentType]}`;
+          await this.storage.put(key, photoBytes, input.photo.contentType);
+          writtenFile = key;
+          await repo.insertPhoto(trx, { id: photoId, familyId, contentType: input.photo.contentType, byteSize: photoBytes.length, sha256: photoSha!, storagePath: key, uploadedBy: actor.userId });
         }
         const activity = await repo.insertHomeActivity(trx, { familyId, ruleId: rule.id, occurredOn, note, photoId, loggedBy: actor.userId });
         const balanceAfter = account.balance + amount;
@@ -529,7 +539,7 @@ export class PointsService {
         return { value: { entryId: entry.id, balanceAfter }, replayed: false };
       });
     } catch (error) {
-      if (writtenFile) await fs.rm(writtenFile, { force: true });
+      if (writtenFile) await this.storage.delete(writtenFile).catch(() => undefined);
       throw error;
     }
   }

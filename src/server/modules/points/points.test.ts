@@ -248,10 +248,19 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     const photoId = logged.body.entry.source.photoId;
     assert.ok(photoId);
     const stored = await db.selectFrom('points_photos').select('storage_path').where('id', '=', photoId).executeTakeFirstOrThrow();
-    assert.ok(fs.existsSync(path.join(dataDir, stored.storage_path)), 'the file is under the data directory');
-    const image = await parentA.request('GET', `/api/points/photos/${photoId}`);
+    assert.ok(fs.existsSync(path.join(dataDir, 'files', stored.storage_path)), 'the file is in the configured storage (local: under the data directory)');
+    const image = await parentA.fetch(`/api/points/photos/${photoId}`);
     assert.equal(image.status, 200);
     assert.equal(image.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), png);
+    assert.equal((await parentA.fetch(`/api/points/photos/${photoId}`, { 'if-none-match': image.headers.get('etag')! })).status, 304);
+    // A photo written before the storage interface lies directly under the data directory: still shown.
+    fs.mkdirSync(path.dirname(path.join(dataDir, stored.storage_path)), { recursive: true });
+    fs.renameSync(path.join(dataDir, 'files', stored.storage_path), path.join(dataDir, stored.storage_path));
+    const legacy = await parentA.fetch(`/api/points/photos/${photoId}`);
+    assert.equal(legacy.status, 200);
+    assert.deepEqual(Buffer.from(await legacy.arrayBuffer()), png);
+    fs.renameSync(path.join(dataDir, stored.storage_path), path.join(dataDir, 'files', stored.storage_path));
     const other = await TestClient.signedIn(app, world.users.parentB.login, world.users.parentB.password);
     assert.equal((await other.get(`/api/points/photos/${photoId}`)).status, 403);
     const before = await pointsCounts(db);

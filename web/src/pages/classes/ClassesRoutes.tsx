@@ -24,6 +24,7 @@ import {
   type Roster,
   type Session,
 } from './classesApi.ts';
+import { LibraryForYou, LibraryItemPage } from './Library.tsx';
 import { encodeQr, qrSvgPath } from './qr.ts';
 import './classes.css';
 
@@ -382,12 +383,17 @@ function LibraryPage() {
   const [topic, setTopic] = useState('');
   const [format, setFormat] = useState('');
   const [q, setQ] = useState('');
+  const [withFile, setWithFile] = useState(false);
   const [offset, setOffset] = useState(0);
-  const courses = useAsync((signal) => api.get<{ items: Course[]; total: number }>('/api/classes/courses', { tier, topic, format, q: q.trim(), limit: 30, offset }, { signal }), [tier, topic, format, q, offset]);
+  const courses = useAsync(
+    (signal) => api.get<{ items: Course[]; total: number }>('/api/classes/courses', { tier, topic, format, q: q.trim(), hasFile: withFile ? 'true' : '', limit: 30, offset }, { signal }),
+    [tier, topic, format, q, withFile, offset],
+  );
   return (
     <div className="page classes-page">
       <h1>{t('classes.library')}</h1>
       <p className="muted">{t('classes.libraryIntro')}</p>
+      <LibraryForYou />
       <div className="form-row">
         <label className="field">
           <span>{t('classes.tier')}</span>
@@ -426,14 +432,28 @@ function LibraryPage() {
           <span>{t('classes.search')}</span>
           <input value={q} onChange={(e) => { setQ(e.target.value); setOffset(0); }} maxLength={100} />
         </label>
+        <label className="check">
+          <input type="checkbox" checked={withFile} onChange={(e) => { setWithFile(e.target.checked); setOffset(0); }} data-testid="library-with-file" />
+          <span>{t('classes.lib.withFile')}</span>
+        </label>
       </div>
       <Problem error={courses.error} />
       {courses.data && <p className="muted" data-testid="library-total">{t('classes.libraryTotal', { n: courses.data.total })}</p>}
       <ul className="classes-list" data-testid="library">
         {courses.data?.items.map((c) => (
           <li key={c.id} className="card classes-session">
-            <span className="classes-kind">{t(`classes.tiers.${c.tier}`)}</span> <span className="muted small">{t(`classes.formats.${c.format}`)} · {c.durationMinutes} min · {c.ageMin}–{c.ageMax}</span>
-            <h3>{c.title}</h3>
+            <span className="classes-kind">{t(`classes.tiers.${c.tier}`)}</span> <span className="muted small">{t(`classes.formats.${c.format}`)} · {c.durationMinutes} min · {c.ageMin}–{c.ageMax}</span>{' '}
+            {c.file ? (
+              <span className="classes-kind" data-testid="library-file-kind">
+                {t(`classes.lib.kinds.${c.file.mediaKind}`)}
+                {c.file.demo ? ` · ${t('classes.lib.demoFile')}` : ''}
+              </span>
+            ) : (
+              <span className="muted small">{t('classes.lib.noFileShort')}</span>
+            )}
+            <h3>
+              <Link to={`/classes/library/${c.id}`}>{c.title}</Link>
+            </h3>
             {c.summary && <p className="muted">{c.summary}</p>}
             {c.provider.name && <p className="small">{c.provider.name}</p>}
           </li>
@@ -999,6 +1019,7 @@ export default function ClassesRoutes() {
     <Routes>
       <Route index element={<BrowsePage />} />
       <Route path="library" element={<LibraryPage />} />
+      <Route path="library/:id" element={<LibraryItemPage />} />
       <Route path="check-in" element={<CheckInPage />} />
       <Route path="manage" element={<ManagePage />} />
       <Route path="sessions/:id/pass" element={<PassPage />} />

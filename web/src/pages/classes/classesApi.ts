@@ -82,6 +82,54 @@ export interface Course {
   format: 'in_person' | 'online' | 'mixed';
   durationMinutes: number;
   provider: { organisationId: string | null; name: string | null };
+  status?: 'draft' | 'published' | 'archived';
+  file: LibraryFile | null;
+}
+
+/** A library entry's file in our own storage (null on entries that have none). */
+export interface LibraryFile {
+  mediaKind: 'video' | 'audio' | 'article' | 'document';
+  contentType: string;
+  byteSize: number;
+  fileName: string;
+  demo: boolean;
+  url: string;
+}
+
+export interface LibraryEntry {
+  id: string;
+  title: string;
+  tier: Tier;
+  topic: string;
+  ageMin: number;
+  ageMax: number;
+  durationMinutes?: number;
+  file: LibraryFile | null;
+}
+
+export interface LibraryProgress {
+  positionSeconds: number;
+  percent: number;
+  startedAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export interface MyLearning {
+  inProgress: { course: LibraryEntry; progress: LibraryProgress }[];
+  completed: { course: LibraryEntry; progress: LibraryProgress }[];
+  families: { familyId: string; name: string; completed: number; guardiansCompleting: number }[];
+}
+
+export type RecommendationReason =
+  | { kind: 'age'; ageMin: number; ageMax: number; childAge: number }
+  | { kind: 'completed'; courseId: string; title: string }
+  | { kind: 'booked'; title: string }
+  | { kind: 'tier'; tier: Tier };
+
+export interface Recommendations {
+  childAges: number[];
+  items: { course: LibraryEntry; reasons: RecommendationReason[]; reasonText: string }[];
 }
 
 export interface RosterEntry {
