@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { zhCN } from '../web/src/i18n/zh-CN.ts';
-import { assertClean, baseUrl, openPage, PASSWORD, screenshot, signIn, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS } from './support.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeQr } from '../web/src/pages/classes/qr.ts';
+import { assertClean, baseUrl, launchBrowser, openPage, PASSWORD, screenshot, signIn, sleep, startEnvironment, stopEnvironment, TEST_TIMEOUT_MS } from './support.ts';
 
 before(startEnvironment);
 after(stopEnvironment);
@@ -85,6 +89,78 @@ test('a parent books, the teacher shows the rotating code, the parent checks in 
   await screenshot(teacher, 'classes-rescheduled.png');
   assertClean(parentTab);
   assertClean(teacherTab);
+});
+
+/**
+ * A YUV4MPEG2 video of one still frame showing `text` as a QR code: what Chromium's fake camera
+ * (`--use-file-for-fake-video-capture`) plays in a loop. White page, black modules, a quiet zone of 4 modules.
+ */
+function qrVideo(text: string, width = 640, height = 480): Buffer {
+  const matrix = encodeQr(text);
+  const scale = Math.floor(Math.min(width, height) / (matrix.size + 8));
+  const left = Math.floor((width - matrix.size * scale) / 2);
+  const top = Math.floor((height - matrix.size * scale) / 2);
+  const luma = Buffer.alloc(width * height, 235);
+  for (let y = 0; y < matrix.size; y++)
+    for (let x = 0; x < matrix.size; x++)
+      if (matrix.modules[y]![x]) for (let dy = 0; dy < scale; dy++) luma.fill(16, (top + y * scale + dy) * width + left + x * scale, (top + y * scale + dy) * width + left + (x + 1) * scale);
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), Buffer.from('FRAME\n'), luma, chroma]);
+}
+
+test("staff check guardians in with the desk's camera, one pass after another, without leaving the page", { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Another family books the session starting soon; its guardian's pass is what the camera will see.
+  const guardianTab = await openPage();
+  const guardian = guardianTab.page;
+  await guardian.goto(`${baseUrl}/sign-in`);
+  await signIn(guardian, 'other.parent', PASSWORD);
+  await guardian.getByTestId('home-family').waitFor();
+  const api = async <T,>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const meResponse = await guardian.request.get(`${baseUrl}/api/auth/session`);
+    const me = (await meResponse.json()) as { csrfToken: string };
+    assert.ok(me.csrfToken, `GET /api/auth/session: ${meResponse.status()} ${JSON.stringify(me)}`);
+    const response = await guardian.request.fetch(`${baseUrl}${path}`, { method, data: body, headers: { 'x-csrf-token': me.csrfToken, 'idempotency-key': `e2e-scan-${Date.now()}` } });
+    assert.ok(response.ok(), `${method} ${path}: ${response.status()} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const sessions = await api<{ items: { id: string; classTitle: string; startsAt: string }[] }>('GET', '/api/classes/sessions?limit=200');
+  const soon = sessions.items.filter((x) => x.classTitle === '周三家长课堂（演示）').sort((a, b) => a.startsAt.localeCompare(b.startsAt))[0]!;
+  const families = await api<{ items: { id: string; guardians: { userId: string }[] }[] }>('GET', '/api/families');
+  const family = families.items[0]!;
+  await api('POST', `/api/classes/sessions/${soon.id}/bookings`, { familyId: family.id, guardianUserIds: [family.guardians[0]!.userId] });
+
+  // The desk's browser has a fake camera playing a file; the file gets the pass once the desk is open (passes rotate).
+  const video = join(mkdtempSync(join(tmpdir(), 'coedu-camera-')), 'camera.y4m');
+  writeFileSync(video, qrVideo('not a pass'));
+  const cameraBrowser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+  try {
+    const deskTab = await openPage({ browser: cameraBrowser });
+    const desk = deskTab.page;
+    await desk.context().grantPermissions(['camera'], { origin: baseUrl });
+    await desk.goto(`${baseUrl}/sign-in`);
+    await signIn(desk, 'teacher.demo', PASSWORD);
+    await desk.waitForURL(`${baseUrl}/`);
+    await desk.goto(`${baseUrl}/classes/sessions/${soon.id}/desk`);
+    await desk.getByTestId('roster').getByText('张爸爸（演示）').waitFor();
+
+    const pass = await api<{ token: string }>('GET', `/api/classes/sessions/${soon.id}/pass`);
+    writeFileSync(video, qrVideo(`${baseUrl}/classes/sessions/${soon.id}/desk?p=${encodeURIComponent(pass.token)}`));
+    await desk.getByTestId('scanner-open').click();
+    await desk.locator('[data-testid="pass-scanner"][data-state="scanning"]').waitFor();
+    await desk.getByTestId('scans').getByText(zhCN.classes.scanner.checkedIn.replace('{{name}}', '张爸爸（演示）')).waitFor();
+    // The camera keeps seeing the same pass: it is sent once (no "already checked in" line follows).
+    await sleep(1500);
+    assert.equal(await desk.getByTestId('scans').locator('li').count(), 1);
+    assert.match(await desk.url(), /\/desk$/, 'the desk never left its page');
+    const roster = (await (await desk.request.get(`${baseUrl}/api/classes/sessions/${soon.id}/roster`)).json()) as { entries: { familyId: string; guardians: { checkedInAt: string | null; method?: string | null }[] }[] };
+    const entry = roster.entries.find((e) => e.familyId === family.id)!;
+    assert.ok(entry.guardians[0]!.checkedInAt, 'checked in');
+    await screenshot(desk, 'classes-desk-scanner.png');
+    assertClean(deskTab);
+  } finally {
+    await cameraBrowser.close();
+  }
+  assertClean(guardianTab);
 });
 
 test('the course library lists the catalogue by tier and theme', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -208,7 +208,12 @@ export async function startEnvironment(): Promise<void> {
 
   await waitForHealth();
 
-  browser = await chromium.launch({
+  browser = await launchBrowser();
+}
+
+/** Debian's chromium with the flags every browser test uses, plus `extraArgs` (e.g. a fake camera). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -219,6 +224,7 @@ export async function startEnvironment(): Promise<void> {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }
@@ -241,9 +247,10 @@ export interface Watched {
   pageErrors: string[];
 }
 
-export async function openPage(options: { viewport?: { width: number; height: number }; locale?: string; hasTouch?: boolean } = {}): Promise<Watched> {
-  assert.ok(browser, 'browser not started');
-  const context = await browser.newContext({
+export async function openPage(options: { viewport?: { width: number; height: number }; locale?: string; hasTouch?: boolean; browser?: Browser } = {}): Promise<Watched> {
+  const owner = options.browser ?? browser;
+  assert.ok(owner, 'browser not started');
+  const context = await owner.newContext({
     viewport: options.viewport ?? { width: 1280, height: 860 },
     locale: options.locale ?? 'zh-CN',
     hasTouch: options.hasTouch ?? false,

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, Route, Routes, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
@@ -27,6 +27,9 @@ import {
 import { LibraryForYou, LibraryItemPage } from './Library.tsx';
 import { encodeQr, qrSvgPath } from './qr.ts';
 import './classes.css';
+
+// The desk's camera scanner brings a QR decoder (in a worker): loaded only when staff open it.
+const PassScanner = lazy(() => import('./PassScanner.tsx'));
 
 const KINDS: ClassKind[] = ['parent_class', 'flexible_care', 'weekend_class'];
 const STAFF = ['district_admin', 'centre_staff', 'school_admin', 'teacher', 'community_admin'] as const;
@@ -928,6 +931,7 @@ function DeskPage() {
   useEffect(() => {
     if (online) void sync().catch(() => undefined);
   }, [online, sync, tick]);
+  const [scanning, setScanning] = useState(false);
   // A guardian's pass scanned with the staff phone's camera opens this page with ?p=…
   const pass = params.get('p');
   const passSent = useRef(false);
@@ -974,7 +978,22 @@ function DeskPage() {
             <Problem error={code.error} />
           )}
           <p className="muted small">{t('classes.scanPass')}</p>
+          {!scanning && (
+            <button type="button" className="btn btn-small" onClick={() => setScanning(true)} data-testid="scanner-open">
+              {t('classes.scanner.open')}
+            </button>
+          )}
         </section>
+        {scanning && (
+          <Suspense fallback={<Loading />}>
+            <PassScanner
+              sessionId={id}
+              nameOf={(userId) => guardians.find((g) => g.userId === userId)?.displayName ?? null}
+              onCheckedIn={() => void loadRoster()}
+              onClose={() => setScanning(false)}
+            />
+          </Suspense>
+        )}
         <section className="card">
           <h2>{t('classes.roster')}</h2>
           {cachedAt && <p className="muted small">{t('classes.rosterCached', { when: formatWhen(cachedAt, i18n.language) })}</p>}
