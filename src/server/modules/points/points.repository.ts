@@ -1,9 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { PREPARED } from '../../db/prepared.ts';
 import type { DB } from '../../db/types.ts';
 import type { AttendanceKind, EntryKind, EntrySourceType, RuleKind } from './points.tables.ts';
 
 /** A `date` column as 'YYYY-MM-DD' text (drivers would turn it into a local-midnight Date otherwise). */
 const dateText = <A extends string>(ref: string, alias: A) => sql<string>`${sql.ref(ref)}::text`.as(alias);
+/** The same for a date column of a left-joined table (null when there is no joined row). */
+const optionalDateText = <A extends string>(ref: string, alias: A) => sql<string | null>`${sql.ref(ref)}::text`.as(alias);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // terms and rules
@@ -283,6 +286,141 @@ export async function lockAccount(trx: Kysely<DB>, familyId: string, districtCod
     .executeTakeFirstOrThrow();
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// the award hot path: a fixed number of statements per transaction, whatever the number of awards in it
+
+/**
+ * What an award needs before its transaction, in one round trip: the district stored on the family's account (null
+ * when the account does not exist or has none yet) and the rule with its term's district and dates (null when there
+ * is no such rule).
+ */
+export async function awardContext(db: Kysely<DB>, familyId: string, ruleId: string) {
+  const { rows } = await sql<{
+    account_district: string | null;
+    id: string | null;
+    term_id: string;
+    kind: RuleKind;
+    code: string;
+    name_zh: string;
+    name_en: string;
+    icon: string;
+    points: number | null;
+    cap_per_day: number | null;
+    cap_per_week: number | null;
+    cap_per_term: number | null;
+    active: boolean;
+    sort_order: number;
+    version: number;
+    district_code: string;
+    term_starts_on: string;
+    term_ends_on: string;
+  }>`${sql.raw(PREPARED)}
+    select a.district_code as account_district, r.id, r.term_id, r.kind, r.code, r.name_zh, r.name_en, r.icon, r.points,
+           r.cap_per_day, r.cap_per_week, r.cap_per_term, r.active, r.sort_order, r.version,
+           t.district_code, t.starts_on::text as term_starts_on, t.ends_on::text as term_ends_on
+    from (select 1) one
+    left join points_accounts a on a.family_id = ${familyId}
+    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = ${ruleId}`.execute(db);
+  const { account_district, ...rule } = rows[0]!;
+  return { accountDistrict: account_district, rule: rule.id === null ? undefined : (rule as RuleWithTermRow) };
+}
+
+/**
+ * Creates the accounts that do not exist yet and takes the row locks of all of them until the transaction ends,
+ * in family-id order (the order every multi-account transaction uses, so that two of them cannot deadlock). Returns
+ * each account's balance. Statements after this one see everything committed by earlier holders of the locks.
+ */
+export async function lockAccounts(trx: Kysely<DB>, accounts: { familyId: string; districtCode: string }[]): Promise<Map<string, number>> {
+  const { rows } = await sql<{ family_id: string; balance: number }>`${sql.raw(PREPARED)}
+    insert into points_accounts (family_id, district_code)
+    select f, d from unnest(${accounts.map((a) => a.familyId)}::uuid[], ${accounts.map((a) => a.districtCode)}::text[]) as x(f, d) order by f
+    on conflict (family_id) do update set family_id = excluded.family_id
+    returning family_id, balance`.execute(trx);
+  return new Map(rows.map((row) => [row.family_id, Number(row.balance)]));
+}
+
+/**
+ * Under the account locks, for each award: the entry already booked with its idempotency key (if any) and the net
+ * points of its rule booked for the family on the day, in the week and in the term (reversals count negative).
+ * One statement for the whole batch; rows come back in the order of `awards` (`i` is the 1-based position).
+ */
+export async function awardStates(trx: Kysely<DB>, awards: { familyId: string; ruleId: string; day: string; weekFrom: string; weekTo: string; key: string }[]) {
+  const { rows } = await sql<{ i: number; key_entry_id: string | null; key_request_hash: string | null; key_balance_after: number | null; day: number; week: number; term: number }>`${sql.raw(PREPARED)}
+    select x.i::int as i, k.id as key_entry_id, k.request_hash as key_request_hash, k.balance_after as key_balance_after,
+           coalesce(u.day, 0)::int as day, coalesce(u.week, 0)::int as week, coalesce(u.term, 0)::int as term
+    from unnest(${awards.map((a) => a.familyId)}::uuid[], ${awards.map((a) => a.ruleId)}::uuid[], ${awards.map((a) => a.day)}::date[],
+                ${awards.map((a) => a.weekFrom)}::date[], ${awards.map((a) => a.weekTo)}::date[], ${awards.map((a) => a.key)}::text[])
+         with ordinality as x(family_id, rule_id, day, week_from, week_to, key, i)
+    left join points_entries k on k.family_id = x.family_id and k.idempotency_key = x.key
+    left join lateral (
+      select sum(e.amount) filter (where e.occurred_on = x.day) as day,
+             sum(e.amount) filter (where e.occurred_on between x.week_from and x.week_to) as week,
+             sum(e.amount) as term
+      from points_entries e where e.family_id = x.family_id and e.rule_id = x.rule_id) u on true
+    order by x.i`.execute(trx);
+  return rows.map((row) => ({
+    existing: row.key_entry_id === null ? null : { id: row.key_entry_id, requestHash: row.key_request_hash!, balanceAfter: Number(row.key_balance_after) },
+    usage: { day: Number(row.day), week: Number(row.week), term: Number(row.term) },
+  }));
+}
+
+/** A home activity to book: its evidence row, its ledger entry, the account's new balance and its audit row. */
+export interface HomeAwardWrite {
+  entryId: string;
+  activityId: string;
+  familyId: string;
+  ruleId: string;
+  termId: string;
+  occurredOn: string;
+  note: string | null;
+  photoId: string | null;
+  amount: number;
+  idempotencyKey: string;
+  requestHash: string;
+  balanceAfter: number;
+  actorUserId: string;
+  ip: string | null;
+  auditDetail: Record<string, unknown>;
+}
+
+/**
+ * Books home activities in one statement: evidence rows, ledger entries, account balances (one award per account)
+ * and one audit row per award (action points.award, like recordAudit writes it). Returns each entry's seq and
+ * created_at by entry id. Call it under the accounts' locks with balances computed from the locked rows.
+ */
+export async function writeHomeAwards(trx: Kysely<DB>, awards: HomeAwardWrite[]) {
+  const col = <K extends keyof HomeAwardWrite>(key: K) => awards.map((a) => a[key]);
+  const { rows } = await sql<{ id: string; seq: number; created_at: Date }>`${sql.raw(PREPARED)}
+    with x as (
+      select * from unnest(${col('entryId')}::uuid[], ${col('activityId')}::uuid[], ${col('familyId')}::uuid[], ${col('ruleId')}::uuid[],
+                           ${col('termId')}::uuid[], ${col('occurredOn')}::date[], ${col('note')}::text[], ${col('photoId')}::uuid[],
+                           ${col('amount')}::int[], ${col('idempotencyKey')}::text[], ${col('requestHash')}::text[], ${col('balanceAfter')}::bigint[],
+                           ${col('actorUserId')}::uuid[], ${col('ip')}::text[], ${awards.map((a) => JSON.stringify(a.auditDetail))}::jsonb[])
+        as x(entry_id, activity_id, family_id, rule_id, term_id, occurred_on, note, photo_id, amount, idempotency_key, request_hash, balance_after, actor_user_id, ip, detail)
+    ),
+    activity as (
+      insert into points_home_activities (id, family_id, rule_id, occurred_on, note, photo_id, logged_by)
+      select activity_id, family_id, rule_id, occurred_on, note, photo_id, actor_user_id from x
+    ),
+    entry as (
+      insert into points_entries (id, family_id, amount, kind, source_type, source_id, rule_id, term_id, occurred_on, idempotency_key,
+                                  request_hash, balance_after, actor_user_id, actor_child_id)
+      select entry_id, family_id, amount, 'award', 'home_activity', activity_id, rule_id, term_id, occurred_on, idempotency_key,
+             request_hash, balance_after, actor_user_id, null from x
+      returning id, seq, created_at
+    ),
+    account as (
+      update points_accounts a set balance = x.balance_after, entry_count = a.entry_count + 1, updated_at = now()
+      from x where a.family_id = x.family_id
+    ),
+    audit as (
+      insert into audit_events (actor_user_id, actor_child_id, action, resource_type, resource_id, ip, detail)
+      select actor_user_id, null, 'points.award', 'points_entry', entry_id::text, ip, detail from x
+    )
+    select id, seq, created_at from entry`.execute(trx);
+  return new Map(rows.map((row) => [row.id, { seq: Number(row.seq), createdAt: row.created_at }]));
+}
+
 const entryColumns = [
   'e.id',
   'e.seq',
@@ -428,10 +566,10 @@ export async function listEntries(db: Kysely<DB>, filter: { familyId?: string; i
       'ev.id as event_id',
       'ev.title as event_title',
       'ev.kind as event_kind',
-      dateText('ev.held_on', 'event_held_on'),
+      optionalDateText('ev.held_on', 'event_held_on'),
       'school.name as school_name',
       'attendee.display_name as attendee_name',
-      dateText('rs.week_start', 'rating_week_start'),
+      optionalDateText('rs.week_start', 'rating_week_start'),
       'rd.code as redemption_code',
       'rd.status as redemption_status',
       'rw.title as reward_title',

@@ -20,6 +20,8 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { addDays, daysBetween, defaultTermFor, today, weekStart } from './points.dates.ts';
 import {
   ATTENDANCE_KINDS,
+  AWARD_BATCH_MAX,
+  AWARD_BATCHES_CONCURRENT,
   DEFAULT_RATING_POINTS,
   DEFAULT_RULES,
   HOME_LOG_BACKDATE_DAYS,
@@ -28,6 +30,7 @@ import {
   SCHOOL_EVENT_BACKDATE_DAYS,
 } from './points.defaults.ts';
 import { badgesFor } from './points.badges.ts';
+import { GroupCommit, type GroupCommitItem } from './points.group-commit.ts';
 import * as repo from './points.repository.ts';
 import type { AttendanceKind } from './points.tables.ts';
 
@@ -103,6 +106,70 @@ function decodePhoto(photo: PhotoInput): Buffer {
   return bytes;
 }
 
+/** What an award answers: the entry's id and the balance after it, and for a fresh award the entry as written. */
+export interface AwardValue {
+  entryId: string;
+  balanceAfter: number;
+  entry?: repo.EntryListRow;
+}
+
+/** A checked home activity waiting for its group commit. */
+interface PendingHomeAward extends GroupCommitItem<Outcome<AwardValue>> {
+  ctx: RequestContext;
+  actor: Actor;
+  familyId: string;
+  district: string;
+  rule: repo.RuleWithTermRow;
+  occurredOn: string;
+  note: string | null;
+  photo: { bytes: Buffer; contentType: PhotoInput['contentType']; sha256: string } | null;
+  idempotencyKey: string;
+  hash: string;
+}
+
+/** The entry view of a home activity just booked, from what was written (no re-read of the entry view). */
+function freshHomeEntry(write: repo.HomeAwardWrite, item: PendingHomeAward, seq: number, createdAt: Date): repo.EntryListRow {
+  return {
+    id: write.entryId,
+    seq,
+    family_id: write.familyId,
+    amount: write.amount,
+    kind: 'award',
+    source_type: 'home_activity',
+    source_id: write.activityId,
+    rule_id: write.ruleId,
+    term_id: write.termId,
+    idempotency_key: write.idempotencyKey,
+    request_hash: write.requestHash,
+    reverses_entry_id: null,
+    reason: null,
+    balance_after: write.balanceAfter,
+    actor_user_id: write.actorUserId,
+    actor_child_id: null,
+    created_at: createdAt,
+    occurred_on: write.occurredOn,
+    rule_code: item.rule.code,
+    rule_name_zh: item.rule.name_zh,
+    rule_name_en: item.rule.name_en,
+    rule_icon: item.rule.icon,
+    rule_kind: item.rule.kind,
+    home_note: write.note,
+    home_photo_id: write.photoId,
+    event_id: null,
+    event_title: null,
+    event_kind: null,
+    event_held_on: null,
+    school_name: null,
+    attendee_name: null,
+    rating_week_start: null,
+    redemption_code: null,
+    redemption_status: null,
+    reward_title: null,
+    actor_name: item.actor.displayName,
+    reversed_by_entry_id: null,
+  };
+}
+
 function redemptionCode(): string {
   const bytes = randomBytes(8);
   return Array.from(bytes, (b) => REDEMPTION_CODE_ALPHABET[b % REDEMPTION_CODE_ALPHABET.length]).join('');
@@ -115,6 +182,9 @@ function redemptionCode(): string {
  * processes; writes to different families do not wait for each other. Audit rows commit with the change.
  */
 export class PointsService {
+  /** Home activities being committed in groups (see commitHomeAwards). */
+  private readonly homeAwards = new GroupCommit<PendingHomeAward, Outcome<AwardValue>>((batch) => this.commitHomeAwards(batch), AWARD_BATCH_MAX, AWARD_BATCHES_CONCURRENT);
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: Config,
@@ -402,11 +472,17 @@ export class PointsService {
   // -------------------------------------------------------------------------------------------------------------------
   // awards: home activities
 
+  /**
+   * Logs a home activity: checks first (guardian, date, rule of the family's district and term), then the award joins
+   * the group commit of home activities (see commitHomeAwards): under the account lock the idempotency key, the caps
+   * and the balance are decided on the latest committed state, and evidence, entry, balance and audit row commit
+   * together. A fresh award answers with the entry as written (`entry`); a retry with the key's earlier entry.
+   */
   async logHomeActivity(
     ctx: RequestContext,
     familyId: string,
     input: { ruleId: string; occurredOn?: string; note?: string; photo?: PhotoInput; idempotencyKey: string },
-  ): Promise<Outcome<{ entryId: string; balanceAfter: number }>> {
+  ): Promise<Outcome<AwardValue>> {
     const actor = requireAdult(ctx);
     await this.requireGuardian(actor, familyId);
     const day = today();
@@ -416,8 +492,11 @@ export class PointsService {
         issues: [{ path: 'occurredOn', message: 'Out of range' }],
       });
     }
-    const district = await this.familyDistrict(familyId);
-    let rule = await repo.findRuleWithTerm(this.db, input.ruleId);
+    // One round trip for the account's district and the rule with its term; the slow paths (an account without a
+    // district, a district without a term for the day) only for a family's first award.
+    const context = await repo.awardContext(this.db, familyId, input.ruleId);
+    const district = context.accountDistrict ?? (await this.familyDistrict(familyId));
+    let rule = context.rule;
     if (!rule) {
       await this.termFor(district, occurredOn); // a district without a term for the day gets its default one
       rule = await repo.findRuleWithTerm(this.db, input.ruleId);
@@ -432,56 +511,110 @@ export class PointsService {
     const photoBytes = input.photo ? decodePhoto(input.photo) : null;
     const photoSha = photoBytes ? sha256(photoBytes.toString('base64')) : null;
     const hash = requestHash({ op: 'home_activity', familyId, ruleId: rule.id, occurredOn, note, photo: photoSha });
-    const amount = rule.points!;
-    let writtenFile: string | null = null;
+    return this.homeAwards.submit({
+      key: familyId,
+      ctx,
+      actor,
+      familyId,
+      district,
+      rule,
+      occurredOn,
+      note,
+      photo: photoBytes && input.photo ? { bytes: photoBytes, contentType: input.photo.contentType, sha256: photoSha! } : null,
+      idempotencyKey: input.idempotencyKey,
+      hash,
+    });
+  }
+
+  /**
+   * Commits a batch of home activities (at most one per family) in one transaction of four statements whatever its
+   * size: lock the accounts (in family-id order), read each award's key and cap usage, write evidence + entries +
+   * balances + audit rows, commit. Each award is decided exactly as alone: a used key answers with its entry (or a
+   * conflict for a different request), an award over a cap is refused, the others are booked. Answers are given
+   * after the commit; if the transaction fails, GroupCommit retries each award alone.
+   */
+  private async commitHomeAwards(batch: PendingHomeAward[]) {
+    const answers: (() => void)[] = [];
+    const writtenFiles: string[] = [];
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        const account = await repo.lockAccount(trx, familyId, district);
-        const replay = await this.replay(trx, familyId, input.idempotencyKey, hash);
-        if (replay) return replay;
-        const week = weekStart(occurredOn);
-        const usage = await repo.capUsage(trx, familyId, rule.id, occurredOn, week, addDays(week, 6));
-        assertWithinCaps(rule, usage, amount, rule.name_zh);
-        let photoId: string | null = null;
-        if (photoBytes && input.photo) {
-          photoId = randomUUID();
-          const relative = path.join('points', 'photos', familyId, `${photoId}.${PHOTO_EXTENSIONS[input.photo.contentType]}`);
+      await this.db.transaction().execute(async (trx) => {
+        answers.length = 0;
+        const balances = await repo.lockAccounts(trx, batch.map((a) => ({ familyId: a.familyId, districtCode: a.district })));
+        const states = await repo.awardStates(
+          trx,
+          batch.map((a) => {
+            const week = weekStart(a.occurredOn);
+            return { familyId: a.familyId, ruleId: a.rule.id, day: a.occurredOn, weekFrom: week, weekTo: addDays(week, 6), key: a.idempotencyKey };
+          }),
+        );
+        const writes: (repo.HomeAwardWrite & { item: PendingHomeAward })[] = [];
+        batch.forEach((item, i) => {
+          const { existing, usage } = states[i]!;
+          if (existing) {
+            if (existing.requestHash !== item.hash) {
+              const conflict = new AppError('points_idempotency_conflict', undefined, { issues: [{ path: 'idempotencyKey', message: 'Used for a different request' }] });
+              answers.push(() => item.reject(conflict));
+            } else answers.push(() => item.resolve({ value: { entryId: existing.id, balanceAfter: existing.balanceAfter }, replayed: true }));
+            return;
+          }
+          const amount = item.rule.points!;
+          try {
+            assertWithinCaps(item.rule, usage, amount, item.rule.name_zh);
+          } catch (refusal) {
+            answers.push(() => item.reject(refusal));
+            return;
+          }
+          const entryId = randomUUID();
+          writes.push({
+            item,
+            entryId,
+            activityId: randomUUID(),
+            familyId: item.familyId,
+            ruleId: item.rule.id,
+            termId: item.rule.term_id,
+            occurredOn: item.occurredOn,
+            note: item.note,
+            photoId: item.photo ? randomUUID() : null,
+            amount,
+            idempotencyKey: item.idempotencyKey,
+            requestHash: item.hash,
+            balanceAfter: balances.get(item.familyId)! + amount,
+            actorUserId: item.actor.userId,
+            ip: item.ctx.ip,
+            auditDetail: { familyId: item.familyId, source: 'home_activity', ruleId: item.rule.id, amount, occurredOn: item.occurredOn },
+          });
+        });
+        for (const write of writes) {
+          const { photo } = write.item;
+          if (!photo || !write.photoId) continue;
+          const relative = path.join('points', 'photos', write.familyId, `${write.photoId}.${PHOTO_EXTENSIONS[photo.contentType]}`);
           const absolute = path.join(this.config.dataDir, relative);
           await fs.mkdir(path.dirname(absolute), { recursive: true });
-          await fs.writeFile(absolute, photoBytes, { flag: 'wx' });
-          writtenFile = absolute;
-          await repo.insertPhoto(trx, { id: photoId, familyId, contentType: input.photo.contentType, byteSize: photoBytes.length, sha256: photoSha!, storagePath: relative, uploadedBy: actor.userId });
+          await fs.writeFile(absolute, photo.bytes, { flag: 'wx' });
+          writtenFiles.push(absolute);
+          await repo.insertPhoto(trx, {
+            id: write.photoId,
+            familyId: write.familyId,
+            contentType: photo.contentType,
+            byteSize: photo.bytes.length,
+            sha256: photo.sha256,
+            storagePath: relative,
+            uploadedBy: write.actorUserId,
+          });
         }
-        const activity = await repo.insertHomeActivity(trx, { familyId, ruleId: rule.id, occurredOn, note, photoId, loggedBy: actor.userId });
-        const balanceAfter = account.balance + amount;
-        const entry = await repo.insertEntry(trx, {
-          familyId,
-          amount,
-          kind: 'award',
-          sourceType: 'home_activity',
-          sourceId: activity.id,
-          ruleId: rule.id,
-          termId: rule.term_id,
-          occurredOn,
-          idempotencyKey: input.idempotencyKey,
-          requestHash: hash,
-          balanceAfter,
-          actorUserId: actor.userId,
-          actorChildId: null,
-        });
-        await repo.setAccountBalance(trx, familyId, balanceAfter, 1);
-        await recordAudit(trx, ctx, {
-          action: 'points.award',
-          resourceType: 'points_entry',
-          resourceId: entry.id,
-          detail: { familyId, source: 'home_activity', ruleId: rule.id, amount, occurredOn },
-        });
-        return { value: { entryId: entry.id, balanceAfter }, replayed: false };
+        if (writes.length === 0) return;
+        const written = await repo.writeHomeAwards(trx, writes);
+        for (const write of writes) {
+          const { seq, createdAt } = written.get(write.entryId)!;
+          const entry = freshHomeEntry(write, write.item, seq, createdAt);
+          answers.push(() => write.item.resolve({ value: { entryId: write.entryId, balanceAfter: write.balanceAfter, entry }, replayed: false }));
+        }
       });
     } catch (error) {
-      if (writtenFile) await fs.rm(writtenFile, { force: true });
+      for (const file of writtenFiles) await fs.rm(file, { force: true });
       throw error;
     }
+    for (const answer of answers) answer();
   }
 
   /** Under the account lock: the earlier answer for a retried key, or a conflict when the key was used differently. */
