@@ -138,8 +138,8 @@ async function main() {
       families.push({ id: family.id, login: user.login, password: user.password });
     }
 
-    console.log('| servers | clients | awards/s | p50 ms | p95 ms | p99 ms | refused | server CPU ms/award | PostgreSQL CPU ms/award | load avg |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| servers | clients | awards/s | p50 ms | p95 ms | p99 ms | refused | server CPU ms/award | PostgreSQL CPU ms/award | load generator CPU ms/award | 2-core ceiling awards/s | load avg |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const serverCount of SERVER_COUNTS) {
       const sessions = await Promise.all(families.map((f, i) => signIn(servers[i % serverCount]!.url, f.login, f.password)));
       const run = async (seconds: number) => {
@@ -169,13 +169,19 @@ async function main() {
       const serverPids = servers.slice(0, serverCount).map((server) => server.child.pid!);
       const pgPids = postgresPids(cluster.dataDir);
       const cpuBefore = [cpuSeconds(serverPids), cpuSeconds(pgPids)];
+      const clientBefore = process.cpuUsage();
       const started = performance.now();
       const { latencies, refused } = await run(SECONDS);
       const elapsed = (performance.now() - started) / 1000;
+      const clientUsage = process.cpuUsage(clientBefore);
       const serverCpu = ((cpuSeconds(serverPids) - cpuBefore[0]!) * 1000) / latencies.length;
       const pgCpu = ((cpuSeconds(postgresPids(cluster.dataDir)) - cpuBefore[1]!) * 1000) / latencies.length;
+      const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / latencies.length;
+      // What two otherwise idle cores could do at this CPU cost per award: server + PostgreSQL (the load generator
+      // would run elsewhere in production; with it on the same cores, divide by the sum of all three).
+      const ceiling = 2000 / (serverCpu + pgCpu);
       console.log(
-        `| ${serverCount} | ${CLIENTS} | ${(latencies.length / elapsed).toFixed(0)} | ${ms(pct(latencies, 0.5))} | ${ms(pct(latencies, 0.95))} | ${ms(pct(latencies, 0.99))} | ${refused} | ${serverCpu.toFixed(2)} | ${pgCpu.toFixed(2)} | ${os.loadavg()[0]!.toFixed(1)} |`,
+        `| ${serverCount} | ${CLIENTS} | ${(latencies.length / elapsed).toFixed(0)} | ${ms(pct(latencies, 0.5))} | ${ms(pct(latencies, 0.95))} | ${ms(pct(latencies, 0.99))} | ${refused} | ${serverCpu.toFixed(2)} | ${pgCpu.toFixed(2)} | ${clientCpu.toFixed(2)} | ${ceiling.toFixed(0)} | ${os.loadavg()[0]!.toFixed(1)} |`,
       );
     }
 

@@ -64,26 +64,30 @@ export async function insertSession(
     .execute();
 }
 
+/** A session with its user, grants and families (see findSessionsWithActor). */
+export interface SessionWithActor {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  child_id: string | null;
+  expires_at: Date;
+  last_seen_at: Date;
+  child_family_id: string | null;
+  child_display_name: string | null;
+  display_name: string;
+  disabled: boolean;
+  grants: Grant[];
+  family_ids: string[];
+}
+
 /**
- * Everything a request needs to authenticate a session cookie, in one round trip: the session (with the child of
- * child mode), its user, the user's grants and the families they guard. Read fresh on every request (no cache), so
- * that sign-out, a disabled user or a changed grant takes effect on the next request.
+ * Everything requests need to authenticate session cookies, in one round trip for several sessions: each session
+ * (with the child of child mode), its user, the user's grants and the families they guard. Answers in the order of
+ * `ids`, undefined for an unknown session. Read fresh for every request (no cache), so that sign-out, a disabled
+ * user or a changed grant takes effect on the next request.
  */
-export async function findSessionWithActor(db: Kysely<DB>, id: string) {
-  const { rows } = await sql<{
-    id: string;
-    user_id: string;
-    csrf_token: string;
-    child_id: string | null;
-    expires_at: Date;
-    last_seen_at: Date;
-    child_family_id: string | null;
-    child_display_name: string | null;
-    display_name: string;
-    disabled: boolean;
-    grants: { id: string; role: Grant['role']; scopeType: Grant['scopeType']; scopeId: string }[];
-    family_ids: string[];
-  }>`${sql.raw(PREPARED)}
+export async function findSessionsWithActor(db: Kysely<DB>, ids: string[]): Promise<(SessionWithActor | undefined)[]> {
+  const { rows } = await sql<SessionWithActor>`${sql.raw(PREPARED)}
     select s.id, s.user_id, s.csrf_token, s.child_id, s.expires_at, s.last_seen_at,
            c.family_id as child_family_id, c.display_name as child_display_name, u.display_name, u.disabled,
            coalesce((select json_agg(json_build_object('id', g.id, 'role', g.role, 'scopeType', g.scope_type, 'scopeId', g.scope_id) order by g.created_at)
@@ -92,8 +96,9 @@ export async function findSessionWithActor(db: Kysely<DB>, id: string) {
     from sessions s
     join users u on u.id = s.user_id
     left join children c on c.id = s.child_id
-    where s.id = ${id}`.execute(db);
-  return rows[0];
+    where s.id = any(${ids}::text[])`.execute(db);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
 }
 
 export async function touchSession(db: Kysely<DB>, id: string, expiresAt: Date) {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DB, UserRow } from '../../db/types.ts';
 import { AppError } from '../../errors.ts';
+import { BatchLoader } from '../../lib/batch-loader.ts';
 import { dummySecretHash, hashSecret, randomToken, sha256, verifySecret } from '../../lib/crypto.ts';
 import { requireAdult, requireSignedIn, hasRole, type Actor, type RequestContext } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -27,6 +28,9 @@ export interface ResolvedAuth {
 const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
 
 export class AuthService {
+  /** Session look-ups of concurrent requests, coalesced (fresh reads, not a cache: see BatchLoader). */
+  private readonly sessions = new BatchLoader<string, repo.SessionWithActor | undefined>((ids) => repo.findSessionsWithActor(this.db, ids));
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: Config,
@@ -97,8 +101,9 @@ export class AuthService {
   /** Resolves a session cookie secret to an actor; expired or unknown sessions are reported, not thrown. */
   async resolveSession(cookieSecret: string): Promise<ResolvedAuth> {
     const id = sha256(cookieSecret);
-    // One statement for session, user, grants and families (the cost of every signed-in request).
-    const row = await repo.findSessionWithActor(this.db, id);
+    // One statement for session, user, grants and families (the cost of every signed-in request), shared with the
+    // requests that arrive while one is in flight.
+    const row = await this.sessions.load(id);
     if (!row || new Date(row.expires_at).getTime() <= Date.now() || row.disabled) {
       return { actor: null, failure: 'session_expired', sessionId: null, csrfToken: null };
     }

@@ -289,13 +289,20 @@ export async function lockAccount(trx: Kysely<DB>, familyId: string, districtCod
 // ---------------------------------------------------------------------------------------------------------------------
 // the award hot path: a fixed number of statements per transaction, whatever the number of awards in it
 
+/** What an award needs before its transaction (see awardContexts). */
+export interface AwardContext {
+  accountDistrict: string | null;
+  rule: RuleWithTermRow | undefined;
+}
+
 /**
- * What an award needs before its transaction, in one round trip: the district stored on the family's account (null
- * when the account does not exist or has none yet) and the rule with its term's district and dates (null when there
- * is no such rule).
+ * What awards need before their transaction, in one round trip for several awards: the district stored on the
+ * family's account (null when the account does not exist or has none yet) and the rule with its term's district and
+ * dates (undefined when there is no such rule). Answers in the order of `awards`.
  */
-export async function awardContext(db: Kysely<DB>, familyId: string, ruleId: string) {
+export async function awardContexts(db: Kysely<DB>, awards: { familyId: string; ruleId: string }[]): Promise<AwardContext[]> {
   const { rows } = await sql<{
+    i: number;
     account_district: string | null;
     id: string | null;
     term_id: string;
@@ -315,14 +322,14 @@ export async function awardContext(db: Kysely<DB>, familyId: string, ruleId: str
     term_starts_on: string;
     term_ends_on: string;
   }>`${sql.raw(PREPARED)}
-    select a.district_code as account_district, r.id, r.term_id, r.kind, r.code, r.name_zh, r.name_en, r.icon, r.points,
+    select x.i::int as i, a.district_code as account_district, r.id, r.term_id, r.kind, r.code, r.name_zh, r.name_en, r.icon, r.points,
            r.cap_per_day, r.cap_per_week, r.cap_per_term, r.active, r.sort_order, r.version,
            t.district_code, t.starts_on::text as term_starts_on, t.ends_on::text as term_ends_on
-    from (select 1) one
-    left join points_accounts a on a.family_id = ${familyId}
-    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = ${ruleId}`.execute(db);
-  const { account_district, ...rule } = rows[0]!;
-  return { accountDistrict: account_district, rule: rule.id === null ? undefined : (rule as RuleWithTermRow) };
+    from unnest(${awards.map((a) => a.familyId)}::uuid[], ${awards.map((a) => a.ruleId)}::uuid[]) with ordinality as x(family_id, rule_id, i)
+    left join points_accounts a on a.family_id = x.family_id
+    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = x.rule_id
+    order by x.i`.execute(db);
+  return rows.map(({ i: _i, account_district, ...rule }) => ({ accountDistrict: account_district, rule: rule.id === null ? undefined : (rule as RuleWithTermRow) }));
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/types.ts';
 import { AppError, type ErrorIssue } from '../../errors.ts';
+import { BatchLoader } from '../../lib/batch-loader.ts';
 import { sha256 } from '../../lib/crypto.ts';
 import {
   communitiesAdministered,
@@ -182,6 +183,8 @@ function redemptionCode(): string {
  * processes; writes to different families do not wait for each other. Audit rows commit with the change.
  */
 export class PointsService {
+  /** Award contexts of concurrent awards, coalesced (fresh reads, not a cache: see BatchLoader). */
+  private readonly awardContexts = new BatchLoader<{ familyId: string; ruleId: string }, repo.AwardContext>((keys) => repo.awardContexts(this.db, keys));
   /** Home activities being committed in groups (see commitHomeAwards). */
   private readonly homeAwards = new GroupCommit<PendingHomeAward, Outcome<AwardValue>>((batch) => this.commitHomeAwards(batch), AWARD_BATCH_MAX, AWARD_BATCHES_CONCURRENT);
 
@@ -492,9 +495,9 @@ export class PointsService {
         issues: [{ path: 'occurredOn', message: 'Out of range' }],
       });
     }
-    // One round trip for the account's district and the rule with its term; the slow paths (an account without a
-    // district, a district without a term for the day) only for a family's first award.
-    const context = await repo.awardContext(this.db, familyId, input.ruleId);
+    // One statement (shared with concurrent awards) for the account's district and the rule with its term; the slow
+    // paths (an account without a district, a district without a term for the day) only for a family's first award.
+    const context = await this.awardContexts.load({ familyId, ruleId: input.ruleId });
     const district = context.accountDistrict ?? (await this.familyDistrict(familyId));
     let rule = context.rule;
     if (!rule) {
