@@ -289,75 +289,91 @@ export async function lockAccount(trx: Kysely<DB>, familyId: string, districtCod
 // ---------------------------------------------------------------------------------------------------------------------
 // the award hot path: a fixed number of statements per transaction, whatever the number of awards in it
 
-/** What an award needs before its transaction (see awardContexts). */
-export interface AwardContext {
-  accountDistrict: string | null;
-  rule: RuleWithTermRow | undefined;
-}
+/** A rule with its term's district and dates, as the award path reads it. */
+type RuleColumnsRow = {
+  id: string | null;
+  term_id: string;
+  kind: RuleKind;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  icon: string;
+  points: number | null;
+  cap_per_day: number | null;
+  cap_per_week: number | null;
+  cap_per_term: number | null;
+  active: boolean;
+  sort_order: number;
+  version: number;
+  district_code: string;
+  term_starts_on: string;
+  term_ends_on: string;
+};
+const awardRuleColumns = sql`r.id, r.term_id, r.kind, r.code, r.name_zh, r.name_en, r.icon, r.points, r.cap_per_day, r.cap_per_week, r.cap_per_term,
+  r.active, r.sort_order, r.version, t.district_code, t.starts_on::text as term_starts_on, t.ends_on::text as term_ends_on`;
+const ruleOrUndefined = (rule: RuleColumnsRow) => (rule.id === null ? undefined : (rule as RuleWithTermRow));
 
 /**
- * What awards need before their transaction, in one round trip for several awards: the district stored on the
- * family's account (null when the account does not exist or has none yet) and the rule with its term's district and
- * dates (undefined when there is no such rule). Answers in the order of `awards`.
+ * What an award needs before its transaction when its family has no account with a district yet (the slow path of
+ * a family's first award): the district stored on the account (null when there is none) and the rule with its
+ * term's district and dates (undefined when there is no such rule).
  */
-export async function awardContexts(db: Kysely<DB>, awards: { familyId: string; ruleId: string }[]): Promise<AwardContext[]> {
-  const { rows } = await sql<{
-    i: number;
-    account_district: string | null;
-    id: string | null;
-    term_id: string;
-    kind: RuleKind;
-    code: string;
-    name_zh: string;
-    name_en: string;
-    icon: string;
-    points: number | null;
-    cap_per_day: number | null;
-    cap_per_week: number | null;
-    cap_per_term: number | null;
-    active: boolean;
-    sort_order: number;
-    version: number;
-    district_code: string;
-    term_starts_on: string;
-    term_ends_on: string;
-  }>`${sql.raw(PREPARED)}
-    select x.i::int as i, a.district_code as account_district, r.id, r.term_id, r.kind, r.code, r.name_zh, r.name_en, r.icon, r.points,
-           r.cap_per_day, r.cap_per_week, r.cap_per_term, r.active, r.sort_order, r.version,
-           t.district_code, t.starts_on::text as term_starts_on, t.ends_on::text as term_ends_on
-    from unnest(${awards.map((a) => a.familyId)}::uuid[], ${awards.map((a) => a.ruleId)}::uuid[]) with ordinality as x(family_id, rule_id, i)
-    left join points_accounts a on a.family_id = x.family_id
-    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = x.rule_id
-    order by x.i`.execute(db);
-  return rows.map(({ i: _i, account_district, ...rule }) => ({ accountDistrict: account_district, rule: rule.id === null ? undefined : (rule as RuleWithTermRow) }));
+export async function awardContext(db: Kysely<DB>, familyId: string, ruleId: string) {
+  const { rows } = await sql<RuleColumnsRow & { account_district: string | null }>`${sql.raw(PREPARED)}
+    select a.district_code as account_district, ${awardRuleColumns}
+    from (select 1) one
+    left join points_accounts a on a.family_id = ${familyId}
+    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = ${ruleId}`.execute(db);
+  const { account_district, ...rule } = rows[0]!;
+  return { accountDistrict: account_district, rule: ruleOrUndefined(rule) };
+}
+
+/** A locked account: its balance and stored district. */
+export interface LockedAccount {
+  balance: number;
+  districtCode: string | null;
 }
 
 /**
  * Creates the accounts that do not exist yet and takes the row locks of all of them until the transaction ends,
- * in family-id order (the order every multi-account transaction uses, so that two of them cannot deadlock). Returns
- * each account's balance. Statements after this one see everything committed by earlier holders of the locks.
+ * in family-id order (the order every multi-account transaction uses, so that two of them cannot deadlock).
+ * Statements after this one see everything committed by earlier holders of the locks.
  */
-export async function lockAccounts(trx: Kysely<DB>, accounts: { familyId: string; districtCode: string }[]): Promise<Map<string, number>> {
-  const { rows } = await sql<{ family_id: string; balance: number }>`${sql.raw(PREPARED)}
+export async function lockAccounts(trx: Kysely<DB>, accounts: { familyId: string; districtCode: string }[]): Promise<Map<string, LockedAccount>> {
+  const { rows } = await sql<{ family_id: string; balance: number; district_code: string | null }>`${sql.raw(PREPARED)}
     insert into points_accounts (family_id, district_code)
     select f, d from unnest(${accounts.map((a) => a.familyId)}::uuid[], ${accounts.map((a) => a.districtCode)}::text[]) as x(f, d) order by f
     on conflict (family_id) do update set family_id = excluded.family_id
-    returning family_id, balance`.execute(trx);
-  return new Map(rows.map((row) => [row.family_id, Number(row.balance)]));
+    returning family_id, balance, district_code`.execute(trx);
+  return new Map(rows.map((row) => [row.family_id, { balance: Number(row.balance), districtCode: row.district_code }]));
 }
 
 /**
- * Under the account locks, for each award: the entry already booked with its idempotency key (if any) and the net
- * points of its rule booked for the family on the day, in the week and in the term (reversals count negative).
- * One statement for the whole batch; rows come back in the order of `awards` (`i` is the 1-based position).
+ * Takes the row locks of those of the accounts that exist, in family-id order like lockAccounts, and creates none.
+ * A family missing from the answer has no account yet.
+ */
+export async function lockExistingAccounts(trx: Kysely<DB>, familyIds: string[]): Promise<Map<string, LockedAccount>> {
+  const { rows } = await sql<{ family_id: string; balance: number; district_code: string | null }>`${sql.raw(PREPARED)}
+    select family_id, balance, district_code from points_accounts where family_id = any(${familyIds}::uuid[]) order by family_id for update`.execute(trx);
+  return new Map(rows.map((row) => [row.family_id, { balance: Number(row.balance), districtCode: row.district_code }]));
+}
+
+/**
+ * Under the account locks, for each award: its rule with the term's district and dates (undefined when there is no
+ * such rule), the entry already booked with its idempotency key (if any) and the net points of its rule booked for
+ * the family on the day, in the week and in the term (reversals count negative). One statement for the whole batch,
+ * answers in the order of `awards`.
  */
 export async function awardStates(trx: Kysely<DB>, awards: { familyId: string; ruleId: string; day: string; weekFrom: string; weekTo: string; key: string }[]) {
-  const { rows } = await sql<{ i: number; key_entry_id: string | null; key_request_hash: string | null; key_balance_after: number | null; day: number; week: number; term: number }>`${sql.raw(PREPARED)}
-    select x.i::int as i, k.id as key_entry_id, k.request_hash as key_request_hash, k.balance_after as key_balance_after,
-           coalesce(u.day, 0)::int as day, coalesce(u.week, 0)::int as week, coalesce(u.term, 0)::int as term
+  const { rows } = await sql<
+    RuleColumnsRow & { i: number; key_entry_id: string | null; key_request_hash: string | null; key_balance_after: number | null; used_day: number; used_week: number; used_term: number }
+  >`${sql.raw(PREPARED)}
+    select x.i::int as i, ${awardRuleColumns}, k.id as key_entry_id, k.request_hash as key_request_hash, k.balance_after as key_balance_after,
+           coalesce(u.day, 0)::int as used_day, coalesce(u.week, 0)::int as used_week, coalesce(u.term, 0)::int as used_term
     from unnest(${awards.map((a) => a.familyId)}::uuid[], ${awards.map((a) => a.ruleId)}::uuid[], ${awards.map((a) => a.day)}::date[],
                 ${awards.map((a) => a.weekFrom)}::date[], ${awards.map((a) => a.weekTo)}::date[], ${awards.map((a) => a.key)}::text[])
          with ordinality as x(family_id, rule_id, day, week_from, week_to, key, i)
+    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = x.rule_id
     left join points_entries k on k.family_id = x.family_id and k.idempotency_key = x.key
     left join lateral (
       select sum(e.amount) filter (where e.occurred_on = x.day) as day,
@@ -365,9 +381,10 @@ export async function awardStates(trx: Kysely<DB>, awards: { familyId: string; r
              sum(e.amount) as term
       from points_entries e where e.family_id = x.family_id and e.rule_id = x.rule_id) u on true
     order by x.i`.execute(trx);
-  return rows.map((row) => ({
-    existing: row.key_entry_id === null ? null : { id: row.key_entry_id, requestHash: row.key_request_hash!, balanceAfter: Number(row.key_balance_after) },
-    usage: { day: Number(row.day), week: Number(row.week), term: Number(row.term) },
+  return rows.map(({ i: _i, key_entry_id, key_request_hash, key_balance_after, used_day, used_week, used_term, ...rule }) => ({
+    rule: ruleOrUndefined(rule),
+    existing: key_entry_id === null ? null : { id: key_entry_id, requestHash: key_request_hash!, balanceAfter: Number(key_balance_after) },
+    usage: { day: Number(used_day), week: Number(used_week), term: Number(used_term) },
   }));
 }
 

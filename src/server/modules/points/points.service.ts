@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/types.ts';
 import { AppError, type ErrorIssue } from '../../errors.ts';
-import { BatchLoader } from '../../lib/batch-loader.ts';
 import { sha256 } from '../../lib/crypto.ts';
 import {
   communitiesAdministered,
@@ -114,13 +113,17 @@ export interface AwardValue {
   entry?: repo.EntryListRow;
 }
 
-/** A checked home activity waiting for its group commit. */
-interface PendingHomeAward extends GroupCommitItem<Outcome<AwardValue>> {
+/**
+ * A home activity on its way to the ledger. On the fast path (`checked` null) only what needs no database has been
+ * checked, and the rule and the family's district are read and checked under the account lock; on the slow path
+ * (a family without an account with a district yet, a rule not found, a photo) they were checked beforehand.
+ */
+interface PendingHomeAward extends GroupCommitItem<Outcome<AwardValue> | 'slow_path'> {
   ctx: RequestContext;
   actor: Actor;
   familyId: string;
-  district: string;
-  rule: repo.RuleWithTermRow;
+  ruleId: string;
+  checked: { district: string; rule: repo.RuleWithTermRow } | null;
   occurredOn: string;
   note: string | null;
   photo: { bytes: Buffer; contentType: PhotoInput['contentType']; sha256: string } | null;
@@ -128,8 +131,18 @@ interface PendingHomeAward extends GroupCommitItem<Outcome<AwardValue>> {
   hash: string;
 }
 
+/** Refuses a rule that is not an active home activity of the family's district, or a day outside its term. */
+function assertHomeRule(rule: repo.RuleWithTermRow | undefined, district: string, occurredOn: string): asserts rule is repo.RuleWithTermRow {
+  if (!rule || rule.kind !== 'home_activity' || !rule.active || rule.district_code !== district) {
+    throw new AppError('points_rule_unknown', undefined, { issues: [{ path: 'ruleId', message: 'Not an active home activity of your district' }] });
+  }
+  if (occurredOn < rule.term_starts_on || occurredOn > rule.term_ends_on) {
+    throw new AppError('points_date_out_of_range', 'The day is outside the rule’s term.', { issues: [{ path: 'occurredOn', message: 'Outside the term' }] });
+  }
+}
+
 /** The entry view of a home activity just booked, from what was written (no re-read of the entry view). */
-function freshHomeEntry(write: repo.HomeAwardWrite, item: PendingHomeAward, seq: number, createdAt: Date): repo.EntryListRow {
+function freshHomeEntry(write: repo.HomeAwardWrite, item: PendingHomeAward, rule: repo.RuleWithTermRow, seq: number, createdAt: Date): repo.EntryListRow {
   return {
     id: write.entryId,
     seq,
@@ -149,11 +162,11 @@ function freshHomeEntry(write: repo.HomeAwardWrite, item: PendingHomeAward, seq:
     actor_child_id: null,
     created_at: createdAt,
     occurred_on: write.occurredOn,
-    rule_code: item.rule.code,
-    rule_name_zh: item.rule.name_zh,
-    rule_name_en: item.rule.name_en,
-    rule_icon: item.rule.icon,
-    rule_kind: item.rule.kind,
+    rule_code: rule.code,
+    rule_name_zh: rule.name_zh,
+    rule_name_en: rule.name_en,
+    rule_icon: rule.icon,
+    rule_kind: rule.kind,
     home_note: write.note,
     home_photo_id: write.photoId,
     event_id: null,
@@ -183,10 +196,8 @@ function redemptionCode(): string {
  * processes; writes to different families do not wait for each other. Audit rows commit with the change.
  */
 export class PointsService {
-  /** Award contexts of concurrent awards, coalesced (fresh reads, not a cache: see BatchLoader). */
-  private readonly awardContexts = new BatchLoader<{ familyId: string; ruleId: string }, repo.AwardContext>((keys) => repo.awardContexts(this.db, keys));
   /** Home activities being committed in groups (see commitHomeAwards). */
-  private readonly homeAwards = new GroupCommit<PendingHomeAward, Outcome<AwardValue>>((batch) => this.commitHomeAwards(batch), AWARD_BATCH_MAX, AWARD_BATCHES_CONCURRENT);
+  private readonly homeAwards = new GroupCommit<PendingHomeAward, Outcome<AwardValue> | 'slow_path'>((batch) => this.commitHomeAwards(batch), AWARD_BATCH_MAX, AWARD_BATCHES_CONCURRENT);
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -476,10 +487,13 @@ export class PointsService {
   // awards: home activities
 
   /**
-   * Logs a home activity: checks first (guardian, date, rule of the family's district and term), then the award joins
-   * the group commit of home activities (see commitHomeAwards): under the account lock the idempotency key, the caps
-   * and the balance are decided on the latest committed state, and evidence, entry, balance and audit row commit
-   * together. A fresh award answers with the entry as written (`entry`); a retry with the key's earlier entry.
+   * Logs a home activity. The checks that need no database come first (guardian, date); then the award joins the
+   * group commit of home activities (see commitHomeAwards), where under the account lock the rule (an active home
+   * activity of the family's district, the day within its term), the idempotency key, the caps and the balance are
+   * decided on the latest committed state, and evidence, entry, balance and audit row commit together. A family's
+   * first award (no account with a district yet), an unknown rule (the district may first need its default term) and
+   * an award with a photo take the slow path: the same checks before a transaction of their own. A fresh award
+   * answers with the entry as written (`entry`); a retry with the key's earlier entry.
    */
   async logHomeActivity(
     ctx: RequestContext,
@@ -495,64 +509,77 @@ export class PointsService {
         issues: [{ path: 'occurredOn', message: 'Out of range' }],
       });
     }
-    // One statement (shared with concurrent awards) for the account's district and the rule with its term; the slow
-    // paths (an account without a district, a district without a term for the day) only for a family's first award.
-    const context = await this.awardContexts.load({ familyId, ruleId: input.ruleId });
+    const note = input.note ? input.note : null;
+    const award = { key: familyId, ctx, actor, familyId, ruleId: input.ruleId, occurredOn, note, idempotencyKey: input.idempotencyKey };
+    if (!input.photo) {
+      const hash = requestHash({ op: 'home_activity', familyId, ruleId: input.ruleId, occurredOn, note, photo: null });
+      const outcome = await this.homeAwards.submit({ ...award, checked: null, photo: null, hash });
+      if (outcome !== 'slow_path') return outcome;
+    }
+    // The slow path.
+    const context = await repo.awardContext(this.db, familyId, input.ruleId);
     const district = context.accountDistrict ?? (await this.familyDistrict(familyId));
     let rule = context.rule;
     if (!rule) {
       await this.termFor(district, occurredOn); // a district without a term for the day gets its default one
       rule = await repo.findRuleWithTerm(this.db, input.ruleId);
     }
-    if (!rule || rule.kind !== 'home_activity' || !rule.active || rule.district_code !== district) {
-      throw new AppError('points_rule_unknown', undefined, { issues: [{ path: 'ruleId', message: 'Not an active home activity of your district' }] });
-    }
-    if (occurredOn < rule.term_starts_on || occurredOn > rule.term_ends_on) {
-      throw new AppError('points_date_out_of_range', 'The day is outside the rule’s term.', { issues: [{ path: 'occurredOn', message: 'Outside the term' }] });
-    }
-    const note = input.note ? input.note : null;
+    assertHomeRule(rule, district, occurredOn);
     const photoBytes = input.photo ? decodePhoto(input.photo) : null;
     const photoSha = photoBytes ? sha256(photoBytes.toString('base64')) : null;
     const hash = requestHash({ op: 'home_activity', familyId, ruleId: rule.id, occurredOn, note, photo: photoSha });
-    return this.homeAwards.submit({
-      key: familyId,
-      ctx,
-      actor,
-      familyId,
-      district,
-      rule,
-      occurredOn,
-      note,
-      photo: photoBytes && input.photo ? { bytes: photoBytes, contentType: input.photo.contentType, sha256: photoSha! } : null,
-      idempotencyKey: input.idempotencyKey,
-      hash,
+    const photo = photoBytes && input.photo ? { bytes: photoBytes, contentType: input.photo.contentType, sha256: photoSha! } : null;
+    const outcome = await new Promise<Outcome<AwardValue> | 'slow_path'>((resolve, reject) => {
+      this.commitHomeAwards([{ ...award, checked: { district, rule }, photo, hash, resolve, reject }]).catch(reject);
     });
+    if (outcome === 'slow_path') throw new Error('a checked home activity cannot take the slow path');
+    return outcome;
   }
 
   /**
-   * Commits a batch of home activities (at most one per family) in one transaction of four statements whatever its
-   * size: lock the accounts (in family-id order), read each award's key and cap usage, write evidence + entries +
-   * balances + audit rows, commit. Each award is decided exactly as alone: a used key answers with its entry (or a
-   * conflict for a different request), an award over a cap is refused, the others are booked. Answers are given
-   * after the commit; if the transaction fails, GroupCommit retries each award alone.
+   * Commits home activities (at most one per family) in one transaction of four statements whatever their number:
+   * lock the accounts (in family-id order), read each award's rule, key and cap usage, write evidence + entries +
+   * balances + audit rows, commit. Each award is decided exactly as alone: a rule that is not an active home activity
+   * of the family's district or a day outside its term is refused, a used key answers with its entry (or a conflict
+   * for a different request), an award over a cap is refused, the others are booked. Unchecked awards of a family
+   * without an account with a district, or with a rule not found, are sent to the slow path (nothing written for
+   * them). Answers are given after the commit; if the transaction fails, GroupCommit retries each award alone.
    */
   private async commitHomeAwards(batch: PendingHomeAward[]) {
     const answers: (() => void)[] = [];
     const writtenFiles: string[] = [];
+    // Checked awards may create their account (their district is known); unchecked ones only lock existing ones.
+    const create = batch.every((a) => a.checked);
+    if (!create && batch.some((a) => a.checked)) throw new Error('checked and unchecked home activities in one batch');
     try {
       await this.db.transaction().execute(async (trx) => {
         answers.length = 0;
-        const balances = await repo.lockAccounts(trx, batch.map((a) => ({ familyId: a.familyId, districtCode: a.district })));
+        const accounts = create
+          ? await repo.lockAccounts(trx, batch.map((a) => ({ familyId: a.familyId, districtCode: a.checked!.district })))
+          : await repo.lockExistingAccounts(trx, batch.map((a) => a.familyId));
         const states = await repo.awardStates(
           trx,
           batch.map((a) => {
             const week = weekStart(a.occurredOn);
-            return { familyId: a.familyId, ruleId: a.rule.id, day: a.occurredOn, weekFrom: week, weekTo: addDays(week, 6), key: a.idempotencyKey };
+            return { familyId: a.familyId, ruleId: a.ruleId, day: a.occurredOn, weekFrom: week, weekTo: addDays(week, 6), key: a.idempotencyKey };
           }),
         );
-        const writes: (repo.HomeAwardWrite & { item: PendingHomeAward })[] = [];
+        const writes: (repo.HomeAwardWrite & { item: PendingHomeAward; rule: repo.RuleWithTermRow })[] = [];
         batch.forEach((item, i) => {
-          const { existing, usage } = states[i]!;
+          // The rule as it is now (for a checked award too: it may have been switched off since).
+          const { rule, existing, usage } = states[i]!;
+          const account = accounts.get(item.familyId);
+          const district = account?.districtCode ?? item.checked?.district;
+          if (!account || !district || (!rule && !item.checked)) {
+            answers.push(() => item.resolve('slow_path'));
+            return;
+          }
+          try {
+            assertHomeRule(rule, district, item.occurredOn);
+          } catch (refusal) {
+            answers.push(() => item.reject(refusal));
+            return;
+          }
           if (existing) {
             if (existing.requestHash !== item.hash) {
               const conflict = new AppError('points_idempotency_conflict', undefined, { issues: [{ path: 'idempotencyKey', message: 'Used for a different request' }] });
@@ -560,31 +587,31 @@ export class PointsService {
             } else answers.push(() => item.resolve({ value: { entryId: existing.id, balanceAfter: existing.balanceAfter }, replayed: true }));
             return;
           }
-          const amount = item.rule.points!;
+          const amount = rule.points!;
           try {
-            assertWithinCaps(item.rule, usage, amount, item.rule.name_zh);
+            assertWithinCaps(rule, usage, amount, rule.name_zh);
           } catch (refusal) {
             answers.push(() => item.reject(refusal));
             return;
           }
-          const entryId = randomUUID();
           writes.push({
             item,
-            entryId,
+            rule,
+            entryId: randomUUID(),
             activityId: randomUUID(),
             familyId: item.familyId,
-            ruleId: item.rule.id,
-            termId: item.rule.term_id,
+            ruleId: rule.id,
+            termId: rule.term_id,
             occurredOn: item.occurredOn,
             note: item.note,
             photoId: item.photo ? randomUUID() : null,
             amount,
             idempotencyKey: item.idempotencyKey,
             requestHash: item.hash,
-            balanceAfter: balances.get(item.familyId)! + amount,
+            balanceAfter: account.balance + amount,
             actorUserId: item.actor.userId,
             ip: item.ctx.ip,
-            auditDetail: { familyId: item.familyId, source: 'home_activity', ruleId: item.rule.id, amount, occurredOn: item.occurredOn },
+            auditDetail: { familyId: item.familyId, source: 'home_activity', ruleId: rule.id, amount, occurredOn: item.occurredOn },
           });
         });
         for (const write of writes) {
@@ -609,7 +636,7 @@ export class PointsService {
         const written = await repo.writeHomeAwards(trx, writes);
         for (const write of writes) {
           const { seq, createdAt } = written.get(write.entryId)!;
-          const entry = freshHomeEntry(write, write.item, seq, createdAt);
+          const entry = freshHomeEntry(write, write.item, write.rule, seq, createdAt);
           answers.push(() => write.item.resolve({ value: { entryId: write.entryId, balanceAfter: write.balanceAfter, entry }, replayed: false }));
         }
       });
