@@ -8,8 +8,11 @@
  * Set-up: a throwaway PostgreSQL 15 cluster (test/support/pg-cluster.ts), migrated by the servers, the test world
  * plus one family per client with a guardian signed in (browser session: cookie + CSRF), and a home-activity rule
  * without caps. Work: each client posts `POST /api/points/families/{id}/home-activities` with a fresh idempotency key
- * in a loop — the full path: session authentication, rule and term look-up, account row lock, idempotency check,
- * cap sums, evidence row, ledger entry, balance, audit row, commit, and the entry view of the answer.
+ * in a loop — the full path: session authentication, then the group commit of home activities (account row locks,
+ * rule and term, idempotency check, cap sums, evidence rows, ledger entries, balances, audit rows, commit) and the
+ * answer built from the rows written. CPU per award is read from /proc for the server processes and the cluster,
+ * and from process.cpuUsage() for this process (the load generator); the 2-core ceiling is 2 000 ms ÷ (server +
+ * PostgreSQL CPU ms per award), what two otherwise idle cores would do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

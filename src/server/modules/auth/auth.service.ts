@@ -29,7 +29,7 @@ const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
 
 export class AuthService {
   /** Session look-ups of concurrent requests, coalesced (fresh reads, not a cache: see BatchLoader). */
-  private readonly sessions = new BatchLoader<string, repo.SessionWithActor | undefined>((ids) => repo.findSessionsWithActor(this.db, ids));
+  private readonly sessions = new BatchLoader<string, repo.SessionWithActor | undefined>((ids) => repo.findSessionsWithActor(this.db, ids), 1);
 
   constructor(
     private readonly db: Kysely<DB>,

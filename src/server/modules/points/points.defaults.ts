@@ -72,4 +72,4 @@ export const MAX_PHOTO_BYTES = 700 * 1024;
  * and at most this many such transactions at a time per server process.
  */
 export const AWARD_BATCH_MAX = 64;
-export const AWARD_BATCHES_CONCURRENT = 4;
+export const AWARD_BATCHES_CONCURRENT = 2;
