@@ -149,6 +149,17 @@ export async function findRuleWithTerm(db: Kysely<DB>, id: string) {
 }
 export type RuleWithTermRow = NonNullable<Awaited<ReturnType<typeof findRuleWithTerm>>>;
 
+/** A rule of a term by its code, with the dates and district of the term. */
+export async function findRuleWithTermByCode(db: Kysely<DB>, termId: string, code: string) {
+  return db
+    .selectFrom('points_rules as r')
+    .innerJoin('points_terms as t', 't.id', 'r.term_id')
+    .select([...ruleColumns, 't.district_code', dateText('t.starts_on', 'term_starts_on'), dateText('t.ends_on', 'term_ends_on')])
+    .where('r.term_id', '=', termId)
+    .where('r.code', '=', code)
+    .executeTakeFirst();
+}
+
 export async function findRuleByCode(db: Kysely<DB>, termId: string, code: string) {
   return db.selectFrom('points_rules as r').select(ruleColumns).where('r.term_id', '=', termId).where('r.code', '=', code).executeTakeFirst();
 }
@@ -725,6 +736,17 @@ export async function insertSchoolEvent(
     })
     .onConflict((oc) => oc.columns(['source', 'source_ref']).doNothing())
     .returning('id')
+    .executeTakeFirst();
+}
+
+/** One event with its number of attendees (the answer of an attendance record). */
+export async function findSchoolEventWithAttendees(db: Kysely<DB>, eventId: string) {
+  return db
+    .selectFrom('points_school_events as ev')
+    .leftJoin('points_attendance as a', 'a.event_id', 'ev.id')
+    .select([...eventColumns, dateText('ev.held_on', 'held_on'), (eb) => eb.fn.count<number>('a.id').as('attendees')])
+    .where('ev.id', '=', eventId)
+    .groupBy('ev.id')
     .executeTakeFirst();
 }
 

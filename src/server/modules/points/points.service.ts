@@ -862,8 +862,7 @@ export class PointsService {
       const district = await this.familyDistrict(familyId);
       districtByFamily.set(familyId, district);
       const term = await this.termFor(district, row.held_on);
-      const ruleRow = term ? await repo.findRuleByCode(this.db, term.id, row.kind) : undefined;
-      const rule = ruleRow ? await repo.findRuleWithTerm(this.db, ruleRow.id) : undefined;
+      const rule = term ? await repo.findRuleWithTermByCode(this.db, term.id, row.kind) : undefined;
       if (!rule || !rule.active || rule.kind !== 'school_attendance') {
         throw new AppError('points_rule_unknown', `No active "${row.kind}" rule for the day of the event.`, { issues: [{ path: 'kind', message: 'No active rule' }] });
       }
@@ -873,10 +872,11 @@ export class PointsService {
       const out: { guardianUserId: string; familyId: string; status: 'credited' | 'already_recorded'; entryId: string | null; points: number }[] = [];
       const capIssues: ErrorIssue[] = [];
       // Lock accounts in one order (family id) so that two such batches can never deadlock.
+      // (All of them in one statement.)
       const order = [...familyOf.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1));
-      const balances = new Map<string, number>();
+      const locked = await repo.lockAccounts(trx, [...districtByFamily].map(([familyId, districtCode]) => ({ familyId, districtCode })));
+      const balances = new Map([...locked].map(([familyId, account]) => [familyId, account.balance]));
       for (const [guardianId, familyId] of order) {
-        if (!balances.has(familyId)) balances.set(familyId, (await repo.lockAccount(trx, familyId, districtByFamily.get(familyId)!)).balance);
         const rule = ruleByFamily.get(familyId)!;
         const already = await repo.findAttendance(trx, row.id, guardianId);
         if (already) {
@@ -925,8 +925,7 @@ export class PointsService {
       }
       return out;
     });
-    const [eventRow] = (await repo.listSchoolEvents(this.db, row.school_id, 200)).filter((e) => e.id === row.id);
-    return { event: eventRow ?? { ...row, attendees: results.length }, results };
+    return { event: (await repo.findSchoolEventWithAttendees(this.db, row.id))!, results };
   }
 
   // -------------------------------------------------------------------------------------------------------------------
