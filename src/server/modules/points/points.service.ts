@@ -191,7 +191,8 @@ function redemptionCode(): string {
 
 /**
  * The family points bank. Every method checks role and scope first. Every ledger write runs in one transaction that
- * starts by locking the family's account row (`repo.lockAccount`), so that the idempotency check, the cap and balance
+ * starts by locking the family's account row (`repo.lockAccount`; several accounts, always in family-id order:
+ * `repo.lockAccounts`, `repo.lockExistingAccounts`), so that the idempotency check, the cap and balance
  * checks and the new entry are decided on the latest committed state of that account, across any number of server
  * processes; writes to different families do not wait for each other. Audit rows commit with the change.
  */
