@@ -8,8 +8,11 @@
  * Set-up: a throwaway PostgreSQL 15 cluster (test/support/pg-cluster.ts), migrated by the servers, the test world
  * plus one family per client with a guardian signed in (browser session: cookie + CSRF), and a home-activity rule
  * without caps. Work: each client posts `POST /api/points/families/{id}/home-activities` with a fresh idempotency key
- * in a loop — the full path: session authentication, rule and term look-up, account row lock, idempotency check,
- * cap sums, evidence row, ledger entry, balance, audit row, commit, and the entry view of the answer.
+ * in a loop — the full path: session authentication, then the group commit of home activities (account row locks,
+ * rule and term, idempotency check, cap sums, evidence rows, ledger entries, balances, audit rows, commit) and the
+ * answer built from the rows written. CPU per award is read from /proc for the server processes and the cluster,
+ * and from process.cpuUsage() for this process (the load generator); the 2-core ceiling is 2 000 ms ÷ (server +
+ * PostgreSQL CPU ms per award), what two otherwise idle cores would do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -138,8 +141,8 @@ async function main() {
       families.push({ id: family.id, login: user.login, password: user.password });
     }
 
-    console.log('| servers | clients | awards/s | p50 ms | p95 ms | p99 ms | refused | server CPU ms/award | PostgreSQL CPU ms/award | load avg |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| servers | clients | awards/s | p50 ms | p95 ms | p99 ms | refused | server CPU ms/award | PostgreSQL CPU ms/award | load generator CPU ms/award | 2-core ceiling awards/s | load avg |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const serverCount of SERVER_COUNTS) {
       const sessions = await Promise.all(families.map((f, i) => signIn(servers[i % serverCount]!.url, f.login, f.password)));
       const run = async (seconds: number) => {
@@ -169,13 +172,19 @@ async function main() {
       const serverPids = servers.slice(0, serverCount).map((server) => server.child.pid!);
       const pgPids = postgresPids(cluster.dataDir);
       const cpuBefore = [cpuSeconds(serverPids), cpuSeconds(pgPids)];
+      const clientBefore = process.cpuUsage();
       const started = performance.now();
       const { latencies, refused } = await run(SECONDS);
       const elapsed = (performance.now() - started) / 1000;
+      const clientUsage = process.cpuUsage(clientBefore);
       const serverCpu = ((cpuSeconds(serverPids) - cpuBefore[0]!) * 1000) / latencies.length;
       const pgCpu = ((cpuSeconds(postgresPids(cluster.dataDir)) - cpuBefore[1]!) * 1000) / latencies.length;
+      const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / latencies.length;
+      // What two otherwise idle cores could do at this CPU cost per award: server + PostgreSQL (the load generator
+      // would run elsewhere in production; with it on the same cores, divide by the sum of all three).
+      const ceiling = 2000 / (serverCpu + pgCpu);
       console.log(
-        `| ${serverCount} | ${CLIENTS} | ${(latencies.length / elapsed).toFixed(0)} | ${ms(pct(latencies, 0.5))} | ${ms(pct(latencies, 0.95))} | ${ms(pct(latencies, 0.99))} | ${refused} | ${serverCpu.toFixed(2)} | ${pgCpu.toFixed(2)} | ${os.loadavg()[0]!.toFixed(1)} |`,
+        `| ${serverCount} | ${CLIENTS} | ${(latencies.length / elapsed).toFixed(0)} | ${ms(pct(latencies, 0.5))} | ${ms(pct(latencies, 0.95))} | ${ms(pct(latencies, 0.99))} | ${refused} | ${serverCpu.toFixed(2)} | ${pgCpu.toFixed(2)} | ${clientCpu.toFixed(2)} | ${ceiling.toFixed(0)} | ${os.loadavg()[0]!.toFixed(1)} |`,
       );
     }
 

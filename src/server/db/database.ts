@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { PREPARED } from './prepared.ts';
 import type { DB } from './types.ts';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | 'memory' };
@@ -23,6 +25,17 @@ export interface Database {
 }
 
 const MIGRATION_LOCK_KEY = 7_243_001;
+
+const preparedNames = new Map<string, string>();
+/** A statement's name on a connection: from its text, so that one name never stands for two texts. */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `p_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
 
 // int8 (counts, bigserial ids) as JS numbers on both drivers, so that code never sees a mix of strings and numbers.
 const INT8_OID = 20;
@@ -72,6 +85,11 @@ async function createPostgres(url: string): Promise<Database> {
   // without a listener that is an uncaught exception that kills the process. The pool drops the client by itself.
   pool.on('error', (error) => {
     if ((error as { code?: string }).code !== '57P01') console.error('PostgreSQL: an idle connection failed:', error.message);
+  });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) =>
+      typeof config === 'string' && config.startsWith(PREPARED) ? query({ name: preparedName(config), text: config, values }, callback) : query(config, values, callback);
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {

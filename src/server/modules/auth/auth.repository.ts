@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { PREPARED } from '../../db/prepared.ts';
 import type { DB } from '../../db/types.ts';
 import type { Grant } from '../access/actor.ts';
 
@@ -63,13 +64,41 @@ export async function insertSession(
     .execute();
 }
 
-export async function findSession(db: Kysely<DB>, id: string) {
-  return db
-    .selectFrom('sessions as s')
-    .leftJoin('children as c', 'c.id', 's.child_id')
-    .select(['s.id', 's.user_id', 's.csrf_token', 's.child_id', 's.expires_at', 's.last_seen_at', 'c.family_id as child_family_id', 'c.display_name as child_display_name'])
-    .where('s.id', '=', id)
-    .executeTakeFirst();
+/** A session with its user, grants and families (see findSessionsWithActor). */
+export interface SessionWithActor {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  child_id: string | null;
+  expires_at: Date;
+  last_seen_at: Date;
+  child_family_id: string | null;
+  child_display_name: string | null;
+  display_name: string;
+  disabled: boolean;
+  grants: Grant[];
+  family_ids: string[];
+}
+
+/**
+ * Everything requests need to authenticate session cookies, in one round trip for several sessions: each session
+ * (with the child of child mode), its user, the user's grants and the families they guard. Answers in the order of
+ * `ids`, undefined for an unknown session. Read fresh for every request (no cache), so that sign-out, a disabled
+ * user or a changed grant takes effect on the next request.
+ */
+export async function findSessionsWithActor(db: Kysely<DB>, ids: string[]): Promise<(SessionWithActor | undefined)[]> {
+  const { rows } = await sql<SessionWithActor>`${sql.raw(PREPARED)}
+    select s.id, s.user_id, s.csrf_token, s.child_id, s.expires_at, s.last_seen_at,
+           c.family_id as child_family_id, c.display_name as child_display_name, u.display_name, u.disabled,
+           coalesce((select json_agg(json_build_object('id', g.id, 'role', g.role, 'scopeType', g.scope_type, 'scopeId', g.scope_id) order by g.created_at)
+                     from role_grants g where g.user_id = s.user_id), '[]') as grants,
+           coalesce((select json_agg(f.family_id) from family_guardians f where f.user_id = s.user_id), '[]') as family_ids
+    from sessions s
+    join users u on u.id = s.user_id
+    left join children c on c.id = s.child_id
+    where s.id = any(${ids}::text[])`.execute(db);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
 }
 
 export async function touchSession(db: Kysely<DB>, id: string, expiresAt: Date) {

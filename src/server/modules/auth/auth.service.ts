@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DB, UserRow } from '../../db/types.ts';
 import { AppError } from '../../errors.ts';
+import { BatchLoader } from '../../lib/batch-loader.ts';
 import { dummySecretHash, hashSecret, randomToken, sha256, verifySecret } from '../../lib/crypto.ts';
 import { requireAdult, requireSignedIn, hasRole, type Actor, type RequestContext } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -27,6 +28,9 @@ export interface ResolvedAuth {
 const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
 
 export class AuthService {
+  /** Session look-ups of concurrent requests, coalesced (fresh reads, not a cache: see BatchLoader). */
+  private readonly sessions = new BatchLoader<string, repo.SessionWithActor | undefined>((ids) => repo.findSessionsWithActor(this.db, ids), 1);
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: Config,
@@ -97,20 +101,19 @@ export class AuthService {
   /** Resolves a session cookie secret to an actor; expired or unknown sessions are reported, not thrown. */
   async resolveSession(cookieSecret: string): Promise<ResolvedAuth> {
     const id = sha256(cookieSecret);
-    const session = await repo.findSession(this.db, id);
-    if (!session || new Date(session.expires_at).getTime() <= Date.now()) {
+    // One statement for session, user, grants and families (the cost of every signed-in request), shared with the
+    // requests that arrive while one is in flight.
+    const row = await this.sessions.load(id);
+    if (!row || new Date(row.expires_at).getTime() <= Date.now() || row.disabled) {
       return { actor: null, failure: 'session_expired', sessionId: null, csrfToken: null };
     }
-    const user = await repo.findUserById(this.db, session.user_id);
-    if (!user || user.disabled) return { actor: null, failure: 'session_expired', sessionId: null, csrfToken: null };
-    if (Date.now() - new Date(session.last_seen_at).getTime() > SESSION_TOUCH_INTERVAL_MS) {
+    if (Date.now() - new Date(row.last_seen_at).getTime() > SESSION_TOUCH_INTERVAL_MS) {
       await repo.touchSession(this.db, id, new Date(Date.now() + this.config.sessionTtlMs));
     }
     const child =
-      session.child_id && session.child_family_id && session.child_display_name
-        ? { id: session.child_id, familyId: session.child_family_id, displayName: session.child_display_name }
-        : null;
-    return { actor: await this.loadActor(user, child, 'session', id), failure: null, sessionId: id, csrfToken: session.csrf_token };
+      row.child_id && row.child_family_id && row.child_display_name ? { id: row.child_id, familyId: row.child_family_id, displayName: row.child_display_name } : null;
+    const actor: Actor = { userId: row.user_id, displayName: row.display_name, grants: row.grants, familyIds: row.family_ids, child, via: 'session', sessionId: id };
+    return { actor, failure: null, sessionId: id, csrfToken: row.csrf_token };
   }
 
   /** Resolves `Authorization: Bearer coedu_…` API tokens. */

@@ -66,3 +66,10 @@ export const SCHOOL_EVENT_BACKDATE_DAYS = 90;
 export const MIN_GROUP_FAMILIES = 3;
 /** Largest photo accepted with a home activity (decoded bytes). */
 export const MAX_PHOTO_BYTES = 700 * 1024;
+
+/**
+ * Group commit of home activities (see PointsService.commitHomeAwards): at most this many awards per transaction,
+ * and at most this many such transactions at a time per server process.
+ */
+export const AWARD_BATCH_MAX = 64;
+export const AWARD_BATCHES_CONCURRENT = 2;

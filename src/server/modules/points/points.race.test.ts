@@ -16,8 +16,8 @@ import { createServices, type Services } from '../../services.ts';
 import type { RequestContext } from '../access/actor.ts';
 
 /**
- * Two real server processes (`tsx src/server/main.ts`) on one PostgreSQL database race on one family's redemptions
- * and on one reward's stock. The account row lock (and the reward row lock) must hold across processes: the family
+ * Two real server processes (`tsx src/server/main.ts`) on one PostgreSQL database race on one family's redemptions,
+ * on one reward's stock and on home activities under a cap (each process commits its awards in groups). The account row lock (and the reward row lock) must hold across processes: the family
  * can never spend more than it has, the stock never goes below zero, a key sent to both servers at once books once.
  */
 const postgres = databaseKinds().find((k) => k.kind === 'postgres')!;
@@ -215,5 +215,38 @@ describe('points: two server processes race on one PostgreSQL', { skip: postgres
     let spent = 0;
     for (const { family } of families) spent += 50 - (await balanceOf(family.id));
     assert.equal(spent, 5);
+  });
+  it('home activities of several families through two servers (two group commits at once): caps, keys and balances hold', async () => {
+    const adminCtx: RequestContext = {
+      actor: { userId: world.users.districtAdmin.id, displayName: 'a', grants: [{ id: 'g', role: 'district_admin', scopeType: 'district', scopeId: world.divisions.district }], familyIds: [], child: null, via: 'session', sessionId: null },
+      authFailure: null,
+      ip: null,
+      userAgent: null,
+    };
+    const term = (await services.points.termFor(world.divisions.district, new Date().toISOString().slice(0, 10)))!;
+    // 2 points an award, at most 10 a day: 5 awards per family and day, whatever arrives.
+    const rule = await services.points.createRule(adminCtx, term.id, { kind: 'home_activity', code: `race_cap_${randomBytes(4).toString('hex')}`, nameZh: '限额', nameEn: 'Capped', points: 2, capPerDay: 10 });
+    const families = [];
+    for (let i = 0; i < 4; i++) {
+      const guardian = await buildUser(database.db);
+      const { family } = await buildFamily(database.db, { guardianIds: [guardian.id], children: [{ schoolId: world.orgs.schoolA.id }] });
+      await fund(family.id, guardian.id, 1); // the account exists: awards take the group-commit path
+      families.push({ family, clients: await Promise.all(servers.map((s) => signIn(s, guardian.login, guardian.password))) });
+    }
+    const shared = families.map(() => Array.from({ length: 3 }, () => randomUUID()));
+    const calls = families.flatMap(({ family, clients }, f) => [
+      ...Array.from({ length: 12 }, (_, i) => clients[i % 2]!('POST', `/api/points/families/${family.id}/home-activities`, { ruleId: rule.id, idempotencyKey: randomUUID() })),
+      ...shared[f]!.flatMap((key) => clients.map((client) => client('POST', `/api/points/families/${family.id}/home-activities`, { ruleId: rule.id, idempotencyKey: key }))),
+    ]);
+    const responses = await Promise.all(calls);
+    assert.ok(responses.every((r) => r.status === 201 || (r.status === 409 && r.body.error === 'points_cap_exceeded')), responses.map((r) => `${r.status} ${r.body.error ?? ''}`).join(', '));
+    const answered = new Set(responses.filter((r) => r.status === 201).map((r) => r.body.entry.id));
+    for (const [f, { family }] of families.entries()) {
+      const entries = await database.db.selectFrom('points_entries').select(['id', 'idempotency_key']).where('family_id', '=', family.id).where('rule_id', '=', rule.id).execute();
+      assert.equal(entries.length, 5, 'exactly the day cap was booked');
+      assert.equal(await balanceOf(family.id), 1 + 10);
+      for (const key of shared[f]!) assert.ok(entries.filter((e) => e.idempotency_key === key).length <= 1, 'a key sent to both servers books at most once');
+      for (const entry of entries) assert.ok(answered.has(entry.id), 'every booked entry was answered');
+    }
   });
 });

@@ -1,9 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { PREPARED } from '../../db/prepared.ts';
 import type { DB } from '../../db/types.ts';
 import type { AttendanceKind, EntryKind, EntrySourceType, RuleKind } from './points.tables.ts';
 
 /** A `date` column as 'YYYY-MM-DD' text (drivers would turn it into a local-midnight Date otherwise). */
 const dateText = <A extends string>(ref: string, alias: A) => sql<string>`${sql.ref(ref)}::text`.as(alias);
+/** The same for a date column of a left-joined table (null when there is no joined row). */
+const optionalDateText = <A extends string>(ref: string, alias: A) => sql<string | null>`${sql.ref(ref)}::text`.as(alias);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // terms and rules
@@ -156,6 +159,17 @@ export async function findRuleWithTerm(db: Kysely<DB>, id: string) {
     .executeTakeFirst();
 }
 export type RuleWithTermRow = NonNullable<Awaited<ReturnType<typeof findRuleWithTerm>>>;
+
+/** A rule of a term by its code, with the dates and district of the term. */
+export async function findRuleWithTermByCode(db: Kysely<DB>, termId: string, code: string) {
+  return db
+    .selectFrom('points_rules as r')
+    .innerJoin('points_terms as t', 't.id', 'r.term_id')
+    .select([...ruleColumns, 't.district_code', dateText('t.starts_on', 'term_starts_on'), dateText('t.ends_on', 'term_ends_on')])
+    .where('r.term_id', '=', termId)
+    .where('r.code', '=', code)
+    .executeTakeFirst();
+}
 
 export async function findRuleByCode(db: Kysely<DB>, termId: string, code: string) {
   return db.selectFrom('points_rules as r').select(ruleColumns).where('r.term_id', '=', termId).where('r.code', '=', code).executeTakeFirst();
@@ -326,6 +340,165 @@ export async function lockAccount(trx: Kysely<DB>, familyId: string, districtCod
     .executeTakeFirstOrThrow();
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// the award hot path: a fixed number of statements per transaction, whatever the number of awards in it
+
+/** A rule with its term's district and dates, as the award path reads it. */
+type RuleColumnsRow = {
+  id: string | null;
+  term_id: string;
+  kind: RuleKind;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  icon: string;
+  points: number | null;
+  cap_per_day: number | null;
+  cap_per_week: number | null;
+  cap_per_term: number | null;
+  active: boolean;
+  sort_order: number;
+  version: number;
+  district_code: string;
+  term_starts_on: string;
+  term_ends_on: string;
+};
+const awardRuleColumns = sql`r.id, r.term_id, r.kind, r.code, r.name_zh, r.name_en, r.icon, r.points, r.cap_per_day, r.cap_per_week, r.cap_per_term,
+  r.active, r.sort_order, r.version, t.district_code, t.starts_on::text as term_starts_on, t.ends_on::text as term_ends_on`;
+const ruleOrUndefined = (rule: RuleColumnsRow) => (rule.id === null ? undefined : (rule as RuleWithTermRow));
+
+/**
+ * What an award needs before its transaction when its family has no account with a district yet (the slow path of
+ * a family's first award): the district stored on the account (null when there is none) and the rule with its
+ * term's district and dates (undefined when there is no such rule).
+ */
+export async function awardContext(db: Kysely<DB>, familyId: string, ruleId: string) {
+  const { rows } = await sql<RuleColumnsRow & { account_district: string | null }>`${sql.raw(PREPARED)}
+    select a.district_code as account_district, ${awardRuleColumns}
+    from (select 1) one
+    left join points_accounts a on a.family_id = ${familyId}
+    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = ${ruleId}`.execute(db);
+  const { account_district, ...rule } = rows[0]!;
+  return { accountDistrict: account_district, rule: ruleOrUndefined(rule) };
+}
+
+/** A locked account: its balance and stored district. */
+export interface LockedAccount {
+  balance: number;
+  districtCode: string | null;
+}
+
+/**
+ * Creates the accounts that do not exist yet and takes the row locks of all of them until the transaction ends,
+ * in family-id order (the order every multi-account transaction uses, so that two of them cannot deadlock).
+ * Statements after this one see everything committed by earlier holders of the locks.
+ */
+export async function lockAccounts(trx: Kysely<DB>, accounts: { familyId: string; districtCode: string }[]): Promise<Map<string, LockedAccount>> {
+  const { rows } = await sql<{ family_id: string; balance: number; district_code: string | null }>`${sql.raw(PREPARED)}
+    insert into points_accounts (family_id, district_code)
+    select f, d from unnest(${accounts.map((a) => a.familyId)}::uuid[], ${accounts.map((a) => a.districtCode)}::text[]) as x(f, d) order by f
+    on conflict (family_id) do update set family_id = excluded.family_id
+    returning family_id, balance, district_code`.execute(trx);
+  return new Map(rows.map((row) => [row.family_id, { balance: Number(row.balance), districtCode: row.district_code }]));
+}
+
+/**
+ * Takes the row locks of those of the accounts that exist, in family-id order like lockAccounts, and creates none.
+ * A family missing from the answer has no account yet.
+ */
+export async function lockExistingAccounts(trx: Kysely<DB>, familyIds: string[]): Promise<Map<string, LockedAccount>> {
+  const { rows } = await sql<{ family_id: string; balance: number; district_code: string | null }>`${sql.raw(PREPARED)}
+    select family_id, balance, district_code from points_accounts where family_id = any(${familyIds}::uuid[]) order by family_id for update`.execute(trx);
+  return new Map(rows.map((row) => [row.family_id, { balance: Number(row.balance), districtCode: row.district_code }]));
+}
+
+/**
+ * Under the account locks, for each award: its rule with the term's district and dates (undefined when there is no
+ * such rule), the entry already booked with its idempotency key (if any) and the net points of its rule booked for
+ * the family on the day, in the week and in the term (reversals count negative). One statement for the whole batch,
+ * answers in the order of `awards`.
+ */
+export async function awardStates(trx: Kysely<DB>, awards: { familyId: string; ruleId: string; day: string; weekFrom: string; weekTo: string; key: string }[]) {
+  const { rows } = await sql<
+    RuleColumnsRow & { i: number; key_entry_id: string | null; key_request_hash: string | null; key_balance_after: number | null; used_day: number; used_week: number; used_term: number }
+  >`${sql.raw(PREPARED)}
+    select x.i::int as i, ${awardRuleColumns}, k.id as key_entry_id, k.request_hash as key_request_hash, k.balance_after as key_balance_after,
+           coalesce(u.day, 0)::int as used_day, coalesce(u.week, 0)::int as used_week, coalesce(u.term, 0)::int as used_term
+    from unnest(${awards.map((a) => a.familyId)}::uuid[], ${awards.map((a) => a.ruleId)}::uuid[], ${awards.map((a) => a.day)}::date[],
+                ${awards.map((a) => a.weekFrom)}::date[], ${awards.map((a) => a.weekTo)}::date[], ${awards.map((a) => a.key)}::text[])
+         with ordinality as x(family_id, rule_id, day, week_from, week_to, key, i)
+    left join (points_rules r join points_terms t on t.id = r.term_id) on r.id = x.rule_id
+    left join points_entries k on k.family_id = x.family_id and k.idempotency_key = x.key
+    left join lateral (
+      select sum(e.amount) filter (where e.occurred_on = x.day) as day,
+             sum(e.amount) filter (where e.occurred_on between x.week_from and x.week_to) as week,
+             sum(e.amount) as term
+      from points_entries e where e.family_id = x.family_id and e.rule_id = x.rule_id) u on true
+    order by x.i`.execute(trx);
+  return rows.map(({ i: _i, key_entry_id, key_request_hash, key_balance_after, used_day, used_week, used_term, ...rule }) => ({
+    rule: ruleOrUndefined(rule),
+    existing: key_entry_id === null ? null : { id: key_entry_id, requestHash: key_request_hash!, balanceAfter: Number(key_balance_after) },
+    usage: { day: Number(used_day), week: Number(used_week), term: Number(used_term) },
+  }));
+}
+
+/** A home activity to book: its evidence row, its ledger entry, the account's new balance and its audit row. */
+export interface HomeAwardWrite {
+  entryId: string;
+  activityId: string;
+  familyId: string;
+  ruleId: string;
+  termId: string;
+  occurredOn: string;
+  note: string | null;
+  photoId: string | null;
+  amount: number;
+  idempotencyKey: string;
+  requestHash: string;
+  balanceAfter: number;
+  actorUserId: string;
+  ip: string | null;
+  auditDetail: Record<string, unknown>;
+}
+
+/**
+ * Books home activities in one statement: evidence rows, ledger entries, account balances (one award per account)
+ * and one audit row per award (action points.award, like recordAudit writes it). Returns each entry's seq and
+ * created_at by entry id. Call it under the accounts' locks with balances computed from the locked rows.
+ */
+export async function writeHomeAwards(trx: Kysely<DB>, awards: HomeAwardWrite[]) {
+  const col = <K extends keyof HomeAwardWrite>(key: K) => awards.map((a) => a[key]);
+  const { rows } = await sql<{ id: string; seq: number; created_at: Date }>`${sql.raw(PREPARED)}
+    with x as (
+      select * from unnest(${col('entryId')}::uuid[], ${col('activityId')}::uuid[], ${col('familyId')}::uuid[], ${col('ruleId')}::uuid[],
+                           ${col('termId')}::uuid[], ${col('occurredOn')}::date[], ${col('note')}::text[], ${col('photoId')}::uuid[],
+                           ${col('amount')}::int[], ${col('idempotencyKey')}::text[], ${col('requestHash')}::text[], ${col('balanceAfter')}::bigint[],
+                           ${col('actorUserId')}::uuid[], ${col('ip')}::text[], ${awards.map((a) => JSON.stringify(a.auditDetail))}::jsonb[])
+        as x(entry_id, activity_id, family_id, rule_id, term_id, occurred_on, note, photo_id, amount, idempotency_key, request_hash, balance_after, actor_user_id, ip, detail)
+    ),
+    activity as (
+      insert into points_home_activities (id, family_id, rule_id, occurred_on, note, photo_id, logged_by)
+      select activity_id, family_id, rule_id, occurred_on, note, photo_id, actor_user_id from x
+    ),
+    entry as (
+      insert into points_entries (id, family_id, amount, kind, source_type, source_id, rule_id, term_id, occurred_on, idempotency_key,
+                                  request_hash, balance_after, actor_user_id, actor_child_id)
+      select entry_id, family_id, amount, 'award', 'home_activity', activity_id, rule_id, term_id, occurred_on, idempotency_key,
+             request_hash, balance_after, actor_user_id, null from x
+      returning id, seq, created_at
+    ),
+    account as (
+      update points_accounts a set balance = x.balance_after, entry_count = a.entry_count + 1, updated_at = now()
+      from x where a.family_id = x.family_id
+    ),
+    audit as (
+      insert into audit_events (actor_user_id, actor_child_id, action, resource_type, resource_id, ip, detail)
+      select actor_user_id, null, 'points.award', 'points_entry', entry_id::text, ip, detail from x
+    )
+    select id, seq, created_at from entry`.execute(trx);
+  return new Map(rows.map((row) => [row.id, { seq: Number(row.seq), createdAt: row.created_at }]));
+}
+
 const entryColumns = [
   'e.id',
   'e.seq',
@@ -471,10 +644,10 @@ export async function listEntries(db: Kysely<DB>, filter: { familyId?: string; i
       'ev.id as event_id',
       'ev.title as event_title',
       'ev.kind as event_kind',
-      dateText('ev.held_on', 'event_held_on'),
+      optionalDateText('ev.held_on', 'event_held_on'),
       'school.name as school_name',
       'attendee.display_name as attendee_name',
-      dateText('rs.week_start', 'rating_week_start'),
+      optionalDateText('rs.week_start', 'rating_week_start'),
       'rd.code as redemption_code',
       'rd.status as redemption_status',
       'rw.title as reward_title',
@@ -606,6 +779,17 @@ export async function insertSchoolEvent(
     })
     .onConflict((oc) => oc.columns(['source', 'source_ref']).doNothing())
     .returning('id')
+    .executeTakeFirst();
+}
+
+/** One event with its number of attendees (the answer of an attendance record). */
+export async function findSchoolEventWithAttendees(db: Kysely<DB>, eventId: string) {
+  return db
+    .selectFrom('points_school_events as ev')
+    .leftJoin('points_attendance as a', 'a.event_id', 'ev.id')
+    .select([...eventColumns, dateText('ev.held_on', 'held_on'), (eb) => eb.fn.count<number>('a.id').as('attendees')])
+    .where('ev.id', '=', eventId)
+    .groupBy('ev.id')
     .executeTakeFirst();
 }
 

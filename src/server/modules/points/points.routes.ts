@@ -345,7 +345,9 @@ export function registerPointsRoutes(app: AppOpenAPI) {
   app.openapi(logHome, async (c) => {
     const outcome = await c.var.services.points.logHomeActivity(c.var.ctx, c.req.valid('param').id, c.req.valid('json'));
     markReplay(c, outcome.replayed);
-    return c.json({ entry: presentEntry(await c.var.services.points.entryView(outcome.value.entryId)), balanceAfter: outcome.value.balanceAfter }, 201);
+    // A fresh award answers from the rows just written; a retry reads the entry as it is now.
+    const entry = outcome.value.entry ?? (await c.var.services.points.entryView(outcome.value.entryId));
+    return c.json({ entry: presentEntry(entry), balanceAfter: outcome.value.balanceAfter }, 201);
   });
   app.openapi(reverse, async (c) => {
     const outcome = await c.var.services.points.reverseEntry(c.var.ctx, c.req.valid('param').id, c.req.valid('json'));

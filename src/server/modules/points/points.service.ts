@@ -23,6 +23,8 @@ import type { ObjectStorage } from '../../storage/storage.ts';
 import { addDays, daysBetween, defaultTermFor, today, weekStart } from './points.dates.ts';
 import {
   ATTENDANCE_KINDS,
+  AWARD_BATCH_MAX,
+  AWARD_BATCHES_CONCURRENT,
   DEFAULT_RATING_POINTS,
   DEFAULT_RULES,
   HOME_LOG_BACKDATE_DAYS,
@@ -31,6 +33,7 @@ import {
   SCHOOL_EVENT_BACKDATE_DAYS,
 } from './points.defaults.ts';
 import { badgesFor } from './points.badges.ts';
+import { GroupCommit, type GroupCommitItem } from './points.group-commit.ts';
 import * as repo from './points.repository.ts';
 import type { AttendanceKind } from './points.tables.ts';
 
@@ -133,6 +136,84 @@ function assertRuleConsistent(rule: { points: number | null; capPerDay: number |
   if (issues.length > 0) throw new AppError('validation_failed', 'The points and caps do not fit together.', { issues });
 }
 
+/** What an award answers: the entry's id and the balance after it, and for a fresh award the entry as written. */
+export interface AwardValue {
+  entryId: string;
+  balanceAfter: number;
+  entry?: repo.EntryListRow;
+}
+
+/**
+ * A home activity on its way to the ledger. On the fast path (`checked` null) only what needs no database has been
+ * checked, and the rule and the family's district are read and checked under the account lock; on the slow path
+ * (a family without an account with a district yet, a rule not found, a photo) they were checked beforehand.
+ */
+interface PendingHomeAward extends GroupCommitItem<Outcome<AwardValue> | 'slow_path'> {
+  ctx: RequestContext;
+  actor: Actor;
+  familyId: string;
+  ruleId: string;
+  checked: { district: string; rule: repo.RuleWithTermRow } | null;
+  occurredOn: string;
+  note: string | null;
+  photo: { bytes: Buffer; contentType: PhotoInput['contentType']; sha256: string } | null;
+  idempotencyKey: string;
+  hash: string;
+}
+
+/** Refuses a rule that is not an active home activity of the family's district, or a day outside its term. */
+function assertHomeRule(rule: repo.RuleWithTermRow | undefined, district: string, occurredOn: string): asserts rule is repo.RuleWithTermRow {
+  if (!rule || rule.kind !== 'home_activity' || !rule.active || rule.district_code !== district) {
+    throw new AppError('points_rule_unknown', undefined, { issues: [{ path: 'ruleId', message: 'Not an active home activity of your district' }] });
+  }
+  if (occurredOn < rule.term_starts_on || occurredOn > rule.term_ends_on) {
+    throw new AppError('points_date_out_of_range', 'The day is outside the rule’s term.', { issues: [{ path: 'occurredOn', message: 'Outside the term' }] });
+  }
+}
+
+/** The entry view of a home activity just booked, from what was written (no re-read of the entry view). */
+function freshHomeEntry(write: repo.HomeAwardWrite, item: PendingHomeAward, rule: repo.RuleWithTermRow, seq: number, createdAt: Date): repo.EntryListRow {
+  return {
+    id: write.entryId,
+    seq,
+    family_id: write.familyId,
+    amount: write.amount,
+    kind: 'award',
+    source_type: 'home_activity',
+    source_id: write.activityId,
+    rule_id: write.ruleId,
+    term_id: write.termId,
+    idempotency_key: write.idempotencyKey,
+    request_hash: write.requestHash,
+    reverses_entry_id: null,
+    reason: null,
+    balance_after: write.balanceAfter,
+    actor_user_id: write.actorUserId,
+    actor_child_id: null,
+    created_at: createdAt,
+    occurred_on: write.occurredOn,
+    rule_code: rule.code,
+    rule_name_zh: rule.name_zh,
+    rule_name_en: rule.name_en,
+    rule_icon: rule.icon,
+    rule_kind: rule.kind,
+    home_note: write.note,
+    home_photo_id: write.photoId,
+    event_id: null,
+    event_title: null,
+    event_kind: null,
+    event_held_on: null,
+    school_name: null,
+    attendee_name: null,
+    rating_week_start: null,
+    redemption_code: null,
+    redemption_status: null,
+    reward_title: null,
+    actor_name: item.actor.displayName,
+    reversed_by_entry_id: null,
+  };
+}
+
 function redemptionCode(): string {
   const bytes = randomBytes(8);
   return Array.from(bytes, (b) => REDEMPTION_CODE_ALPHABET[b % REDEMPTION_CODE_ALPHABET.length]).join('');
@@ -140,11 +221,15 @@ function redemptionCode(): string {
 
 /**
  * The family points bank. Every method checks role and scope first. Every ledger write runs in one transaction that
- * starts by locking the family's account row (`repo.lockAccount`), so that the idempotency check, the cap and balance
+ * starts by locking the family's account row (`repo.lockAccount`; several accounts, always in family-id order:
+ * `repo.lockAccounts`, `repo.lockExistingAccounts`), so that the idempotency check, the cap and balance
  * checks and the new entry are decided on the latest committed state of that account, across any number of server
  * processes; writes to different families do not wait for each other. Audit rows commit with the change.
  */
 export class PointsService {
+  /** Home activities being committed in groups (see commitHomeAwards). */
+  private readonly homeAwards = new GroupCommit<PendingHomeAward, Outcome<AwardValue> | 'slow_path'>((batch) => this.commitHomeAwards(batch), AWARD_BATCH_MAX, AWARD_BATCHES_CONCURRENT);
+
   /** `storage` keeps the home-activity photos (the configured store by default; see src/server/storage). */
   constructor(
     private readonly db: Kysely<DB>,
@@ -463,11 +548,20 @@ export class PointsService {
   // -------------------------------------------------------------------------------------------------------------------
   // awards: home activities
 
+  /**
+   * Logs a home activity. The checks that need no database come first (guardian, date); then the award joins the
+   * group commit of home activities (see commitHomeAwards), where under the account lock the rule (an active home
+   * activity of the family's district, the day within its term), the idempotency key, the caps and the balance are
+   * decided on the latest committed state, and evidence, entry, balance and audit row commit together. A family's
+   * first award (no account with a district yet), an unknown rule (the district may first need its default term) and
+   * an award with a photo take the slow path: the same checks before a transaction of their own. A fresh award
+   * answers with the entry as written (`entry`); a retry with the key's earlier entry.
+   */
   async logHomeActivity(
     ctx: RequestContext,
     familyId: string,
     input: { ruleId: string; occurredOn?: string; note?: string; photo?: PhotoInput; idempotencyKey: string },
-  ): Promise<Outcome<{ entryId: string; balanceAfter: number }>> {
+  ): Promise<Outcome<AwardValue>> {
     const actor = requireAdult(ctx);
     await this.requireGuardian(actor, familyId);
     const day = today();
@@ -477,71 +571,141 @@ export class PointsService {
         issues: [{ path: 'occurredOn', message: 'Out of range' }],
       });
     }
-    const district = await this.familyDistrict(familyId);
-    let rule = await repo.findRuleWithTerm(this.db, input.ruleId);
+    const note = input.note ? input.note : null;
+    const award = { key: familyId, ctx, actor, familyId, ruleId: input.ruleId, occurredOn, note, idempotencyKey: input.idempotencyKey };
+    if (!input.photo) {
+      const hash = requestHash({ op: 'home_activity', familyId, ruleId: input.ruleId, occurredOn, note, photo: null });
+      const outcome = await this.homeAwards.submit({ ...award, checked: null, photo: null, hash });
+      if (outcome !== 'slow_path') return outcome;
+    }
+    // The slow path.
+    const context = await repo.awardContext(this.db, familyId, input.ruleId);
+    const district = context.accountDistrict ?? (await this.familyDistrict(familyId));
+    let rule = context.rule;
     if (!rule) {
       await this.termFor(district, occurredOn); // a district without a term for the day gets its default one
       rule = await repo.findRuleWithTerm(this.db, input.ruleId);
     }
-    if (!rule || rule.kind !== 'home_activity' || !rule.active || rule.district_code !== district) {
-      throw new AppError('points_rule_unknown', undefined, { issues: [{ path: 'ruleId', message: 'Not an active home activity of your district' }] });
-    }
-    if (occurredOn < rule.term_starts_on || occurredOn > rule.term_ends_on) {
-      throw new AppError('points_date_out_of_range', 'The day is outside the rule’s term.', { issues: [{ path: 'occurredOn', message: 'Outside the term' }] });
-    }
-    const note = input.note ? input.note : null;
+    assertHomeRule(rule, district, occurredOn);
     const photoBytes = input.photo ? decodePhoto(input.photo) : null;
     const photoSha = photoBytes ? sha256(photoBytes.toString('base64')) : null;
     const hash = requestHash({ op: 'home_activity', familyId, ruleId: rule.id, occurredOn, note, photo: photoSha });
-    const amount = rule.points!;
-    let writtenFile: string | null = null;
+    const photo = photoBytes && input.photo ? { bytes: photoBytes, contentType: input.photo.contentType, sha256: photoSha! } : null;
+    const outcome = await new Promise<Outcome<AwardValue> | 'slow_path'>((resolve, reject) => {
+      this.commitHomeAwards([{ ...award, checked: { district, rule }, photo, hash, resolve, reject }]).catch(reject);
+    });
+    if (outcome === 'slow_path') throw new Error('a checked home activity cannot take the slow path');
+    return outcome;
+  }
+
+  /**
+   * Commits home activities (at most one per family) in one transaction of four statements whatever their number:
+   * lock the accounts (in family-id order), read each award's rule, key and cap usage, write evidence + entries +
+   * balances + audit rows, commit. Each award is decided exactly as alone: a rule that is not an active home activity
+   * of the family's district or a day outside its term is refused, a used key answers with its entry (or a conflict
+   * for a different request), an award over a cap is refused, the others are booked. Unchecked awards of a family
+   * without an account with a district, or with a rule not found, are sent to the slow path (nothing written for
+   * them). Answers are given after the commit; if the transaction fails, GroupCommit retries each award alone.
+   */
+  private async commitHomeAwards(batch: PendingHomeAward[]) {
+    const answers: (() => void)[] = [];
+    const writtenFiles: string[] = [];
+    // Checked awards may create their account (their district is known); unchecked ones only lock existing ones.
+    const create = batch.every((a) => a.checked);
+    if (!create && batch.some((a) => a.checked)) throw new Error('checked and unchecked home activities in one batch');
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        const account = await repo.lockAccount(trx, familyId, district);
-        const replay = await this.replay(trx, familyId, input.idempotencyKey, hash);
-        if (replay) return replay;
-        const week = weekStart(occurredOn);
-        const usage = await repo.capUsage(trx, familyId, rule.id, occurredOn, week, addDays(week, 6));
-        assertWithinCaps(rule, usage, amount, rule.name_zh);
-        let photoId: string | null = null;
-        if (photoBytes && input.photo) {
-          photoId = randomUUID();
+      await this.db.transaction().execute(async (trx) => {
+        answers.length = 0;
+        const accounts = create
+          ? await repo.lockAccounts(trx, batch.map((a) => ({ familyId: a.familyId, districtCode: a.checked!.district })))
+          : await repo.lockExistingAccounts(trx, batch.map((a) => a.familyId));
+        const states = await repo.awardStates(
+          trx,
+          batch.map((a) => {
+            const week = weekStart(a.occurredOn);
+            return { familyId: a.familyId, ruleId: a.ruleId, day: a.occurredOn, weekFrom: week, weekTo: addDays(week, 6), key: a.idempotencyKey };
+          }),
+        );
+        const writes: (repo.HomeAwardWrite & { item: PendingHomeAward; rule: repo.RuleWithTermRow })[] = [];
+        batch.forEach((item, i) => {
+          // The rule as it is now (for a checked award too: it may have been switched off since).
+          const { rule, existing, usage } = states[i]!;
+          const account = accounts.get(item.familyId);
+          const district = account?.districtCode ?? item.checked?.district;
+          if (!account || !district || (!rule && !item.checked)) {
+            answers.push(() => item.resolve('slow_path'));
+            return;
+          }
+          try {
+            assertHomeRule(rule, district, item.occurredOn);
+          } catch (refusal) {
+            answers.push(() => item.reject(refusal));
+            return;
+          }
+          if (existing) {
+            if (existing.requestHash !== item.hash) {
+              const conflict = new AppError('points_idempotency_conflict', undefined, { issues: [{ path: 'idempotencyKey', message: 'Used for a different request' }] });
+              answers.push(() => item.reject(conflict));
+            } else answers.push(() => item.resolve({ value: { entryId: existing.id, balanceAfter: existing.balanceAfter }, replayed: true }));
+            return;
+          }
+          const amount = rule.points!;
+          try {
+            assertWithinCaps(rule, usage, amount, rule.name_zh);
+          } catch (refusal) {
+            answers.push(() => item.reject(refusal));
+            return;
+          }
+          writes.push({
+            item,
+            rule,
+            entryId: randomUUID(),
+            activityId: randomUUID(),
+            familyId: item.familyId,
+            ruleId: rule.id,
+            termId: rule.term_id,
+            occurredOn: item.occurredOn,
+            note: item.note,
+            photoId: item.photo ? randomUUID() : null,
+            amount,
+            idempotencyKey: item.idempotencyKey,
+            requestHash: item.hash,
+            balanceAfter: account.balance + amount,
+            actorUserId: item.actor.userId,
+            ip: item.ctx.ip,
+            auditDetail: { familyId: item.familyId, source: 'home_activity', ruleId: rule.id, amount, occurredOn: item.occurredOn },
+          });
+        });
+        for (const write of writes) {
+          const { photo } = write.item;
+          if (!photo || !write.photoId) continue;
           // A fresh key per photo in the shared store (every instance reads it); removed again if the transaction fails.
-          const key = `points/photos/${familyId}/${photoId}.${PHOTO_EXTENSIONS[input.photo.contentType]}`;
-          await this.storage.put(key, photoBytes, input.photo.contentType);
-          writtenFile = key;
-          await repo.insertPhoto(trx, { id: photoId, familyId, contentType: input.photo.contentType, byteSize: photoBytes.length, sha256: photoSha!, storagePath: key, uploadedBy: actor.userId });
+          const key = `points/photos/${write.familyId}/${write.photoId}.${PHOTO_EXTENSIONS[photo.contentType]}`;
+          await this.storage.put(key, photo.bytes, photo.contentType);
+          writtenFiles.push(key);
+          await repo.insertPhoto(trx, {
+            id: write.photoId,
+            familyId: write.familyId,
+            contentType: photo.contentType,
+            byteSize: photo.bytes.length,
+            sha256: photo.sha256,
+            storagePath: key,
+            uploadedBy: write.actorUserId,
+          });
         }
-        const activity = await repo.insertHomeActivity(trx, { familyId, ruleId: rule.id, occurredOn, note, photoId, loggedBy: actor.userId });
-        const balanceAfter = account.balance + amount;
-        const entry = await repo.insertEntry(trx, {
-          familyId,
-          amount,
-          kind: 'award',
-          sourceType: 'home_activity',
-          sourceId: activity.id,
-          ruleId: rule.id,
-          termId: rule.term_id,
-          occurredOn,
-          idempotencyKey: input.idempotencyKey,
-          requestHash: hash,
-          balanceAfter,
-          actorUserId: actor.userId,
-          actorChildId: null,
-        });
-        await repo.setAccountBalance(trx, familyId, balanceAfter, 1);
-        await recordAudit(trx, ctx, {
-          action: 'points.award',
-          resourceType: 'points_entry',
-          resourceId: entry.id,
-          detail: { familyId, source: 'home_activity', ruleId: rule.id, amount, occurredOn },
-        });
-        return { value: { entryId: entry.id, balanceAfter }, replayed: false };
+        if (writes.length === 0) return;
+        const written = await repo.writeHomeAwards(trx, writes);
+        for (const write of writes) {
+          const { seq, createdAt } = written.get(write.entryId)!;
+          const entry = freshHomeEntry(write, write.item, write.rule, seq, createdAt);
+          answers.push(() => write.item.resolve({ value: { entryId: write.entryId, balanceAfter: write.balanceAfter, entry }, replayed: false }));
+        }
       });
     } catch (error) {
-      if (writtenFile) await this.storage.delete(writtenFile).catch(() => undefined);
+      for (const key of writtenFiles) await this.storage.delete(key).catch(() => undefined);
       throw error;
     }
+    for (const answer of answers) answer();
   }
 
   /** Under the account lock: the earlier answer for a retried key, or a conflict when the key was used differently. */
@@ -759,8 +923,7 @@ export class PointsService {
       const district = await this.familyDistrict(familyId);
       districtByFamily.set(familyId, district);
       const term = await this.termFor(district, row.held_on);
-      const ruleRow = term ? await repo.findRuleByCode(this.db, term.id, row.kind) : undefined;
-      const rule = ruleRow ? await repo.findRuleWithTerm(this.db, ruleRow.id) : undefined;
+      const rule = term ? await repo.findRuleWithTermByCode(this.db, term.id, row.kind) : undefined;
       if (!rule || !rule.active || rule.kind !== 'school_attendance') {
         throw new AppError('points_rule_unknown', `No active "${row.kind}" rule for the day of the event.`, { issues: [{ path: 'kind', message: 'No active rule' }] });
       }
@@ -770,10 +933,11 @@ export class PointsService {
       const out: { guardianUserId: string; familyId: string; status: 'credited' | 'already_recorded'; entryId: string | null; points: number }[] = [];
       const capIssues: ErrorIssue[] = [];
       // Lock accounts in one order (family id) so that two such batches can never deadlock.
+      // (All of them in one statement.)
       const order = [...familyOf.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1));
-      const balances = new Map<string, number>();
+      const locked = await repo.lockAccounts(trx, [...districtByFamily].map(([familyId, districtCode]) => ({ familyId, districtCode })));
+      const balances = new Map([...locked].map(([familyId, account]) => [familyId, account.balance]));
       for (const [guardianId, familyId] of order) {
-        if (!balances.has(familyId)) balances.set(familyId, (await repo.lockAccount(trx, familyId, districtByFamily.get(familyId)!)).balance);
         const rule = ruleByFamily.get(familyId)!;
         const already = await repo.findAttendance(trx, row.id, guardianId);
         if (already) {
@@ -822,8 +986,7 @@ export class PointsService {
       }
       return out;
     });
-    const [eventRow] = (await repo.listSchoolEvents(this.db, row.school_id, 200)).filter((e) => e.id === row.id);
-    return { event: eventRow ?? { ...row, attendees: results.length }, results };
+    return { event: (await repo.findSchoolEventWithAttendees(this.db, row.id))!, results };
   }
 
   // -------------------------------------------------------------------------------------------------------------------

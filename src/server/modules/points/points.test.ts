@@ -142,6 +142,48 @@ describeEachDatabase('points bank: ledger, rules, attendance, ratings, rewards',
     assert.equal(rows.length, 1);
   });
 
+  it('awards of many families at once (one group commit) are each decided as alone: booked, refused at a cap, replayed, audited', async () => {
+    const { db } = fixture();
+    const rule = homeRules.reading_together!;
+    const families: { id: string; client: TestClient }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const user = await buildUser(db);
+      const { family } = await buildFamily(db, { guardianIds: [user.id], children: [{ schoolId: world.orgs.schoolA.id }] });
+      families.push({ id: family.id, client: await TestClient.signedIn(app, user.login, user.password) });
+    }
+    // The first family reaches today's cap of the rule beforehand.
+    const full = families[0]!;
+    for (let used = 0; used + rule.points <= rule.capPerDay; used += rule.points) {
+      assert.equal((await full.client.post(`/api/points/families/${full.id}/home-activities`, { ruleId: rule.id, idempotencyKey: key() })).status, 201);
+    }
+    const auditsBefore = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'points.award').executeTakeFirstOrThrow();
+    const retryKey = key();
+    const results = await Promise.all([
+      ...families.map((f) => f.client.post(`/api/points/families/${f.id}/home-activities`, { ruleId: rule.id, note: `家 ${f.id}`, idempotencyKey: key() })),
+      families[1]!.client.post(`/api/points/families/${families[1]!.id}/home-activities`, { ruleId: rule.id, idempotencyKey: retryKey }),
+      families[1]!.client.post(`/api/points/families/${families[1]!.id}/home-activities`, { ruleId: rule.id, idempotencyKey: retryKey }),
+    ]);
+    assert.equal(results[0]!.status, 409);
+    assert.equal(results[0]!.body.error, 'points_cap_exceeded');
+    for (const [i, result] of results.slice(1, 6).entries()) {
+      assert.equal(result.status, 201, JSON.stringify(result.body));
+      assert.equal(result.body.entry.source.note, `家 ${families[i + 1]!.id}`);
+      const history = await families[i + 1]!.client.get(`/api/points/families/${families[i + 1]!.id}/entries`);
+      assert.ok(history.body.items.some((e: { id: string }) => e.id === result.body.entry.id));
+      assert.deepEqual(history.body.items.find((e: { id: string }) => e.id === result.body.entry.id), result.body.entry, 'the answer is the entry as stored');
+    }
+    const [once, again] = [results[6]!, results[7]!];
+    assert.equal(once.status, 201);
+    assert.deepEqual(again.body, once.body, 'the same key twice at once books once');
+    assert.deepEqual(
+      [once.headers.get('idempotent-replayed'), again.headers.get('idempotent-replayed')].sort(),
+      [null, 'true'].sort(),
+    );
+    const auditsAfter = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'points.award').executeTakeFirstOrThrow();
+    assert.equal(Number(auditsAfter.n) - Number(auditsBefore.n), 6, 'one audit row per booked award');
+    await assertLedgerInvariants(db);
+  });
+
   it('caps: over the day cap is refused and writes nothing; a reversal frees the cap again', async () => {
     const { db } = fixture();
     const rule = homeRules.reading_together!;
