@@ -93,11 +93,12 @@ test('a parent books, the teacher shows the rotating code, the parent checks in 
 
 /**
  * A YUV4MPEG2 video of one still frame showing `text` as a QR code: what Chromium's fake camera
- * (`--use-file-for-fake-video-capture`) plays in a loop. White page, black modules, a quiet zone of 4 modules.
+ * (`--use-file-for-fake-video-capture`) plays in a loop. White page, black modules, centred.
  */
 function qrVideo(text: string, width = 640, height = 480): Buffer {
   const matrix = encodeQr(text);
-  const scale = Math.floor(Math.min(width, height) / (matrix.size + 8));
+  // The pass fills about two thirds of the picture, as a phone held up to the camera would.
+  const scale = Math.max(2, Math.floor((Math.min(width, height) * 0.66) / matrix.size));
   const left = Math.floor((width - matrix.size * scale) / 2);
   const top = Math.floor((height - matrix.size * scale) / 2);
   const luma = Buffer.alloc(width * height, 235);
@@ -129,9 +130,13 @@ test("staff check guardians in with the desk's camera, one pass after another, w
   const family = families.items[0]!;
   await api('POST', `/api/classes/sessions/${soon.id}/bookings`, { familyId: family.id, guardianUserIds: [family.guardians[0]!.userId] });
 
-  // The desk's browser has a fake camera playing a file; the file gets the pass once the desk is open (passes rotate).
+  // The desk's browser has a fake camera playing a file with the guardian's pass. A pass is valid in its 30-second
+  // window and the next one, so take one at the start of a window: the desk then has a full minute to see it.
+  const first = await api<{ rotatesAt: string }>('GET', `/api/classes/sessions/${soon.id}/pass`);
+  await sleep(Math.max(0, new Date(first.rotatesAt).getTime() - Date.now()) + 500);
+  const pass = await api<{ token: string }>('GET', `/api/classes/sessions/${soon.id}/pass`);
   const video = join(mkdtempSync(join(tmpdir(), 'coedu-camera-')), 'camera.y4m');
-  writeFileSync(video, qrVideo('not a pass'));
+  writeFileSync(video, qrVideo(`${baseUrl}/classes/sessions/${soon.id}/desk?p=${encodeURIComponent(pass.token)}`));
   const cameraBrowser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
   try {
     const deskTab = await openPage({ browser: cameraBrowser });
@@ -143,11 +148,16 @@ test("staff check guardians in with the desk's camera, one pass after another, w
     await desk.goto(`${baseUrl}/classes/sessions/${soon.id}/desk`);
     await desk.getByTestId('roster').getByText('张爸爸（演示）').waitFor();
 
-    const pass = await api<{ token: string }>('GET', `/api/classes/sessions/${soon.id}/pass`);
-    writeFileSync(video, qrVideo(`${baseUrl}/classes/sessions/${soon.id}/desk?p=${encodeURIComponent(pass.token)}`));
     await desk.getByTestId('scanner-open').click();
     await desk.locator('[data-testid="pass-scanner"][data-state="scanning"]').waitFor();
-    await desk.getByTestId('scans').getByText(zhCN.classes.scanner.checkedIn.replace('{{name}}', '张爸爸（演示）')).waitFor();
+    const success = zhCN.classes.scanner.checkedIn.replace('{{name}}', '张爸爸（演示）');
+    try {
+      await desk.getByTestId('scans').getByText(success).waitFor({ timeout: 45_000 });
+    } catch (error) {
+      const seen = await desk.getByTestId('scans').innerText().catch(() => '(none)');
+      await screenshot(desk, 'classes-desk-scanner-failed.png');
+      throw new Error(`the desk did not check the pass in; its scan list shows: ${JSON.stringify(seen)}`, { cause: error });
+    }
     // The camera keeps seeing the same pass: it is sent once (no "already checked in" line follows).
     await sleep(1500);
     assert.equal(await desk.getByTestId('scans').locator('li').count(), 1);

@@ -64,7 +64,12 @@ export default function PassScanner({ sessionId, nameOf, onCheckedIn, onClose }:
       returnDetailedScanResult: true,
       preferredCamera: 'environment',
       maxScansPerSecond: 8,
-      highlightScanRegion: true,
+      // The whole frame (downscaled), not the library's default centre square of 2/3: a pass held close fills the
+      // picture, and its finder patterns must not be cut off.
+      calculateScanRegion: (v) => {
+        const scale = Math.min(1, 720 / Math.max(v.videoWidth, v.videoHeight));
+        return { x: 0, y: 0, width: v.videoWidth, height: v.videoHeight, downScaledWidth: Math.round(v.videoWidth * scale), downScaledHeight: Math.round(v.videoHeight * scale) };
+      },
     });
     let stopped = false;
     scanner
