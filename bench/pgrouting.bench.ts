@@ -21,7 +21,11 @@
  *  - **nearest venue** (`equicost => true`): each node's nearest venue; engine: one multi-source search.
  *  - every answer is compared (node sets per venue, costs) and the result printed.
  * Timings are medians over BENCH_ROUNDS rounds that interleave pgRouting and the engine; every timed
- * call follows an untimed call of the same operation (each side measured with warm caches).
+ * call follows an untimed call of the same operation (each side measured with warm caches) and a full
+ * garbage collection (`collectGarbage`; BENCH_GC=0 turns it off): otherwise the engine's few
+ * milliseconds were often spent marking the pg client's parsed rows of the previous call (measured:
+ * Monaco batch 4 ms without, 7–9 ms with an incremental marking running). Each side still pays for
+ * the garbage it makes itself.
  */
 import {
   ReachPool, dijkstra, reach, venueCatchments, type VenueCatchments, type WalkGraph,
@@ -30,7 +34,7 @@ import {
   EDGES_SQL, INSTALL_HINT, boxEdgesSql, drivingDistanceRows, drivingDistanceSqlOnly, loadEdges, openPgRouting, projection, type PgRouting,
 } from './lib/pgrouting.ts';
 import { previousVenueCatchments } from './lib/baseline.ts';
-import { cpuMs, fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes } from './lib/util.ts';
+import { collectGarbage, cpuMs, fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes } from './lib/util.ts';
 
 const GRAPHS = (process.env.BENCH_GRAPHS ?? 'monaco,andorra,andorra-full,grid100k,grid1m').split(',').map((s) => s.trim()).filter(Boolean);
 const VENUES = Number(process.env.BENCH_VENUES ?? 300);
@@ -71,6 +75,7 @@ interface Row {
 
 /** Runs `fn` once, adding its wall and CPU time (this process) to `into`; returns its result. */
 function timed<T>(into: Sample, fn: () => T): T {
+  collectGarbage();
   const c = cpuMs(), t = performance.now();
   const r = fn();
   into.add(performance.now() - t, cpuMs() - c);
@@ -80,6 +85,7 @@ function timed<T>(into: Sample, fn: () => T): T {
 /** Times a fast synchronous function: one sample = mean over `reps` runs (after one warm-up). */
 function timeReps(into: Sample, fn: () => void, reps: number): void {
   fn();
+  collectGarbage();
   const c = cpuMs(), t = performance.now();
   for (let i = 0; i < reps; i++) fn();
   into.add((performance.now() - t) / reps, (cpuMs() - c) / reps);
@@ -170,9 +176,11 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
     if (pgr) {
       await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
+      collectGarbage();
       pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgW.add(pgRows.ms, pgRows.cpu);
       await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
+      collectGarbage();
       const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgS.add(sq.ms, sq.cpu);
     }
@@ -211,14 +219,17 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
       reached.push(sparse.nodes.length);
       if (pgr) {
         await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
+        collectGarbage();
         const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         pW.add(rows.ms, rows.cpu);
         await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
+        collectGarbage();
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         pS.add(sq.ms, sq.cpu);
         const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
         if (Number.isFinite(R)) {
           await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
+          collectGarbage();
           const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           pB.add(boxed.ms, boxed.cpu);
           const v2 = compareBatch([o], sparse, boxed);
@@ -244,8 +255,10 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     for (let r = 0; r < nr; r++) {
       if (pgr) {
         if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
+        collectGarbage();
         rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         qW.add(rows.ms, rows.cpu);
+        collectGarbage();
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
         qS.add(sq.ms, sq.cpu);
       }
