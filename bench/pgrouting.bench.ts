@@ -21,11 +21,13 @@
  *  - **nearest venue** (`equicost => true`): each node's nearest venue; engine: one multi-source search.
  *  - every answer is compared (node sets per venue, costs) and the result printed.
  * Timings are medians over BENCH_ROUNDS rounds that interleave pgRouting and the engine; every timed
- * call follows an untimed call of the same operation (each side measured with warm caches) and a full
- * garbage collection (`collectGarbage`; BENCH_GC=0 turns it off): otherwise the engine's few
- * milliseconds were often spent marking the pg client's parsed rows of the previous call (measured:
- * Monaco batch 4 ms without, 7–9 ms with an incremental marking running). Each side still pays for
- * the garbage it makes itself.
+ * call follows an untimed call of the same operation (each side measured with warm caches), and that
+ * untimed call follows a full garbage collection (`collectGarbage`; BENCH_GC=0 turns it off). Without
+ * the collection the engine's few milliseconds were often spent marking the pg client's parsed rows
+ * of the previous call (measured: Monaco batch 4 ms without, 7–9 ms with an incremental marking
+ * running); directly before the timed call it would penalise the allocating sides instead (the
+ * previous engine and the pg client then start from a shrunken young generation: Monaco previous
+ * engine 10 → 28 ms). So each side pays for its own garbage, not for the other side's.
  */
 import {
   ReachPool, dijkstra, reach, venueCatchments, type VenueCatchments, type WalkGraph,
@@ -75,7 +77,6 @@ interface Row {
 
 /** Runs `fn` once, adding its wall and CPU time (this process) to `into`; returns its result. */
 function timed<T>(into: Sample, fn: () => T): T {
-  collectGarbage();
   const c = cpuMs(), t = performance.now();
   const r = fn();
   into.add(performance.now() - t, cpuMs() - c);
@@ -84,8 +85,8 @@ function timed<T>(into: Sample, fn: () => T): T {
 
 /** Times a fast synchronous function: one sample = mean over `reps` runs (after one warm-up). */
 function timeReps(into: Sample, fn: () => void, reps: number): void {
-  fn();
   collectGarbage();
+  fn();
   const c = cpuMs(), t = performance.now();
   for (let i = 0; i < reps; i++) fn();
   into.add((performance.now() - t) / reps, (cpuMs() - c) / reps);
@@ -167,20 +168,23 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     // its own data in the caches (not right after the other side has churned them). Engine first, then
     // the previous engine (whose garbage — O(n) arrays per search — is collected while PostgreSQL
     // works, not during the engine's next timing), then pgRouting.
+    collectGarbage();
     venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
     seqRes = timed(tSeq, () => venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' }));
+    collectGarbage();
     pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
     parRes = timed(tPar, () => pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' }));
+    collectGarbage();
     previousVenueCatchments(g, venues, CUTOFF);
     const prev = timed(tPrev, () => previousVenueCatchments(g, venues, CUTOFF));
     if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
     if (pgr) {
-      await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       collectGarbage();
+      await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgW.add(pgRows.ms, pgRows.cpu);
-      await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       collectGarbage();
+      await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgS.add(sq.ms, sq.cpu);
     }
@@ -218,18 +222,18 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
       timeReps(oD, () => void reach(g, { node: o }, { minutes: MINUTES }), 11);
       reached.push(sparse.nodes.length);
       if (pgr) {
-        await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         collectGarbage();
+        await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         pW.add(rows.ms, rows.cpu);
-        await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         collectGarbage();
+        await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         pS.add(sq.ms, sq.cpu);
         const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
         if (Number.isFinite(R)) {
-          await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           collectGarbage();
+          await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           pB.add(boxed.ms, boxed.cpu);
           const v2 = compareBatch([o], sparse, boxed);
@@ -254,11 +258,12 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     let rows: Awaited<ReturnType<typeof drivingDistanceRows>> | null = null;
     for (let r = 0; r < nr; r++) {
       if (pgr) {
-        if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         collectGarbage();
+        if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         qW.add(rows.ms, rows.cpu);
         collectGarbage();
+        if (!big) await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
         qS.add(sq.ms, sq.cpu);
       }
