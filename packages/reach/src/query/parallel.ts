@@ -583,7 +583,7 @@ export function reachPool(g: WalkGraph, threads?: number): ReachPool {
 }
 
 /**
- * `venueCatchments` on all cores: same result (costs bit-identical, nodes nearest first), computed
+ * `venueCatchments` on all cores: the same result (same nodes in the same order, costs bit-identical), computed
  * by the graph's shared `ReachPool`. `threads: 1` (or a platform without worker threads) runs it on
  * the calling thread.
  */
