@@ -20,14 +20,15 @@
  *    provably the same answer, the usual way to shrink pgRouting's per-call graph).
  *  - **nearest venue** (`equicost => true`): each node's nearest venue; engine: one multi-source search.
  *  - every answer is compared (node sets per venue, costs) and the result printed.
- * Timings are medians over BENCH_ROUNDS rounds that interleave pgRouting and the engine; every timed
- * call follows an untimed call of the same operation (each side measured with warm caches), and that
- * untimed call follows a full garbage collection (`collectGarbage`; BENCH_GC=0 turns it off). Without
- * the collection the engine's few milliseconds were often spent marking the pg client's parsed rows
- * of the previous call (measured: Monaco batch 4 ms without, 7–9 ms with an incremental marking
- * running); directly before the timed call it would penalise the allocating sides instead (the
- * previous engine and the pg client then start from a shrunken young generation: Monaco previous
- * engine 10 → 28 ms). So each side pays for its own garbage, not for the other side's.
+ * Timings are medians (BENCH_STAT=min: minima) over BENCH_ROUNDS rounds that interleave pgRouting
+ * and the engine. Every timed call follows an untimed call of the same operation (each side measured
+ * with warm caches), and that untimed call follows `settle()`: a full garbage collection and a 20 ms
+ * pause in which V8's helper threads finish sweeping (BENCH_GC=0 turns both off). Without the
+ * collection the engine's few milliseconds were often spent marking the pg client's parsed rows of the
+ * previous call (measured: Monaco batch 4 ms without, 7–9 ms with an incremental marking running);
+ * directly before the timed call it would penalise the allocating sides instead (the previous engine
+ * and the pg client then start from a shrunken young generation: Monaco previous engine 10 → 28 ms).
+ * So each side pays for its own garbage, not for the other side's.
  */
 import {
   ReachPool, dijkstra, reach, venueCatchments, type VenueCatchments, type WalkGraph,
@@ -36,7 +37,7 @@ import {
   EDGES_SQL, INSTALL_HINT, boxEdgesSql, drivingDistanceRows, drivingDistanceSqlOnly, loadEdges, openPgRouting, projection, type PgRouting,
 } from './lib/pgrouting.ts';
 import { previousVenueCatchments } from './lib/baseline.ts';
-import { collectGarbage, cpuMs, fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes } from './lib/util.ts';
+import { cpuMs, fmtMs, fmtX, loadBenchGraph, loadNow, machineLine, median, memoryLine, randomNodes, settle } from './lib/util.ts';
 
 const GRAPHS = (process.env.BENCH_GRAPHS ?? 'monaco,andorra,andorra-full,grid100k,grid1m').split(',').map((s) => s.trim()).filter(Boolean);
 const VENUES = Number(process.env.BENCH_VENUES ?? 300);
@@ -48,19 +49,30 @@ const started = performance.now();
 const elapsed = (): number => performance.now() - started;
 const log = (s: string): void => void process.stderr.write(`[${(elapsed() / 1000).toFixed(0)} s, load ${loadNow()}] ${s}\n`);
 
-/** Wall-clock and CPU-time samples of one measured operation; medians are reported. */
+/**
+ * Statistic over the rounds of the batch and nearest-venue measurements: 'median' (default; what a
+ * loaded machine gives) or 'min' (BENCH_STAT=min: each side's best round — the closest estimate of an
+ * idle machine when the machine is shared). Single-origin figures are always medians over origins.
+ */
+const STAT: 'median' | 'min' = process.env.BENCH_STAT === 'min' ? 'min' : 'median';
+
+/** Wall-clock and CPU-time samples of one measured operation; `perOrigin`: one sample per origin (always the median). */
 class Sample {
   wall: number[] = [];
   cpu: number[] = [];
+  constructor(private readonly perOrigin = false) {}
   add(wall: number, cpu: number): void {
     this.wall.push(wall);
     this.cpu.push(cpu);
   }
+  private stat(xs: number[]): number {
+    return STAT === 'min' && !this.perOrigin ? Math.min(...xs) : median(xs);
+  }
   get w(): number {
-    return median(this.wall);
+    return this.stat(this.wall);
   }
   get c(): number {
-    return median(this.cpu);
+    return this.stat(this.cpu);
   }
 }
 
@@ -85,7 +97,6 @@ function timed<T>(into: Sample, fn: () => T): T {
 
 /** Times a fast synchronous function: one sample = mean over `reps` runs (after one warm-up). */
 function timeReps(into: Sample, fn: () => void, reps: number): void {
-  collectGarbage();
   fn();
   const c = cpuMs(), t = performance.now();
   for (let i = 0; i < reps; i++) fn();
@@ -168,22 +179,22 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     // its own data in the caches (not right after the other side has churned them). Engine first, then
     // the previous engine (whose garbage — O(n) arrays per search — is collected while PostgreSQL
     // works, not during the engine's next timing), then pgRouting.
-    collectGarbage();
+    await settle();
     venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
     seqRes = timed(tSeq, () => venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' }));
-    collectGarbage();
+    await settle();
     pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
     parRes = timed(tPar, () => pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' }));
-    collectGarbage();
+    await settle();
     previousVenueCatchments(g, venues, CUTOFF);
     const prev = timed(tPrev, () => previousVenueCatchments(g, venues, CUTOFF));
     if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
     if (pgr) {
-      collectGarbage();
+      await settle();
       await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgW.add(pgRows.ms, pgRows.cpu);
-      collectGarbage();
+      await settle();
       await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgS.add(sq.ms, sq.cpu);
@@ -208,7 +219,7 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     let vmax = 0;
     for (let e = 0; e < g.edgeCount; e++) vmax = Math.max(vmax, g.meters[e] / g.seconds[e]);
     const R = CUTOFF * vmax * 1.02 + 1;
-    const pW = new Sample(), pS = new Sample(), pB = new Sample(), oS = new Sample(), oD = new Sample();
+    const pW = new Sample(true), pS = new Sample(true), pB = new Sample(true), oS = new Sample(true), oD = new Sample(true);
     const reached: number[] = [];
     const bad: string[] = [];
     // Warm the single-origin code paths (a server answering many such queries is warm).
@@ -218,21 +229,23 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     }
     for (const o of pick) {
       const sparse = venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' });
+      await settle();
       timeReps(oS, () => void venueCatchments(g, [{ node: o }], { minutes: MINUTES, direction: 'from-venue' }), 21);
+      await settle();
       timeReps(oD, () => void reach(g, { node: o }, { minutes: MINUTES }), 11);
       reached.push(sparse.nodes.length);
       if (pgr) {
-        collectGarbage();
+        await settle();
         await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         pW.add(rows.ms, rows.cpu);
-        collectGarbage();
+        await settle();
         await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         pS.add(sq.ms, sq.cpu);
         const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
         if (Number.isFinite(R)) {
-          collectGarbage();
+          await settle();
           await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           pB.add(boxed.ms, boxed.cpu);
@@ -258,15 +271,16 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     let rows: Awaited<ReturnType<typeof drivingDistanceRows>> | null = null;
     for (let r = 0; r < nr; r++) {
       if (pgr) {
-        collectGarbage();
+        await settle();
         if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         qW.add(rows.ms, rows.cpu);
-        collectGarbage();
+        await settle();
         if (!big) await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
         qS.add(sq.ms, sq.cpu);
       }
+      await settle();
       timeReps(qO, () => void (near = nearestVenue(g, venues)), 5);
     }
     // Reference for "nearest": the minimum over the per-venue answers of the batch (which pgRouting's
@@ -337,7 +351,7 @@ const ratio = (a: number, b: number): string => (pgr ? fmtX(a / b) : '–');
 for (const mode of ['wall', 'cpu'] as const) {
   const v = (x: Sample): number => (mode === 'wall' ? x.w : x.c);
   const unit = mode === 'wall' ? 'wall-clock ms' : 'CPU ms (PostgreSQL backend + this process)';
-  console.log(`\n## Catchments of ${VENUES} venues, ${MINUTES}-minute cutoff — ${unit}\n`);
+  console.log(`\n## Catchments of ${VENUES} venues, ${MINUTES}-minute cutoff — ${unit}, ${STAT} over the rounds\n`);
   console.log('Per venue: every node within 15 min (pgRouting `equicost => false`). "whole" = query + rows transferred and parsed; "SQL" = computed in the server, count only.\n');
   console.log('| graph | nodes / edges | pgRouting whole (SQL) | previous engine (×whole / ×SQL) | engine 1 thread | engine pool (threads) | speed-up 1 thread: ×whole (×SQL) | speed-up pool: ×whole (×SQL) | relaxations/s, 1 thread | answers |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
@@ -360,7 +374,7 @@ for (const mode of ['wall', 'cpu'] as const) {
     console.log(`| ${r.label} | ${q.reached} | ${fmtMs(v(q.pgWhole))} (${fmtMs(v(q.pgSql))}) | ${fmtMs(v(q.pgBox))} | ${fmtMs(v(q.sparse))} | ${fmtMs(v(q.dense))} | ` +
       `${ratio(v(q.pgWhole), v(q.sparse))} (${ratio(v(q.pgSql), v(q.sparse))}) | ${ratio(v(q.pgBox), v(q.sparse))} | ${ratio(v(q.pgWhole), v(q.dense))} | ${mode === 'wall' ? q.verify : ''} |`);
   }
-  console.log(`\n## Nearest venue of every node — ${unit}\n`);
+  console.log(`\n## Nearest venue of every node — ${unit}, ${STAT} over the rounds\n`);
   console.log('pgRouting `equicost => true`; engine: one multi-source search (`dijkstra` with 300 seeds).\n');
   console.log('| graph | pgRouting whole (SQL) | engine | speed-up ×whole (×SQL) | answers |');
   console.log('|---|---|---|---|---|');
