@@ -135,13 +135,8 @@ export function collectGarbage(): void {
   gcFn?.();
 }
 
-/**
- * `collectGarbage()`, then a pause (default 20 ms, BENCH_SETTLE_MS) in which V8's helper threads finish
- * their concurrent sweeping, so that neither the next timed call's wall clock nor this process's CPU
- * time includes them. No-op with BENCH_GC=0.
- */
+/** `collectGarbage()` between measurements (async so that pending I/O callbacks can run first). No-op with BENCH_GC=0. */
 export async function settle(): Promise<void> {
-  if (process.env.BENCH_GC === '0') return;
+  await new Promise((res) => setImmediate(res));
   collectGarbage();
-  await new Promise((res) => setTimeout(res, Number(process.env.BENCH_SETTLE_MS ?? 20)));
 }
