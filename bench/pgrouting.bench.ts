@@ -22,9 +22,9 @@
  *  - every answer is compared (node sets per venue, costs) and the result printed.
  * Timings are medians (BENCH_STAT=min: minima) over BENCH_ROUNDS rounds that interleave pgRouting
  * and the engine. Every timed call follows a full garbage collection (`settle`; BENCH_GC=0 turns it
- * off) and then two untimed calls of the same operation (each side measured with warm caches, and
- * past the extra work V8 does in the first two calls after a collection: Monaco batch 7.4 ms of
- * process CPU as the second call, 4.1 ms as the third). Without the collection the engine's few
+ * off) and then untimed calls of the same operation for at least 10 ms, at least two (`warmUp`: each
+ * side measured with warm caches, and past the extra work V8 does in the first milliseconds after a
+ * collection: Monaco batch 7.4 ms of process CPU as the second call, 4.1 ms as the third). Without the collection the engine's few
  * milliseconds were often spent marking the pg client's parsed rows of the previous call (4 ms
  * without, 7–9 ms with an incremental marking running); directly before the timed call it penalised
  * the allocating sides instead (previous engine 10 → 28 ms). So each side pays for its own garbage,
@@ -95,10 +95,33 @@ function timed<T>(into: Sample, fn: () => T): T {
   return r;
 }
 
-/** Times a fast synchronous function: one sample = mean over `reps` runs (after two warm-up runs). */
+/**
+ * Untimed calls before a timed one: at least two and at least 10 ms. After a forced collection V8 has
+ * work left for the next few milliseconds of allocation (measured: Andorra's 0.64 ms batch took 0.97 ms
+ * of process CPU as the third call after a collection, 0.66 ms after 10 ms of calls).
+ */
+function warmUp(fn: () => unknown): void {
+  const t0 = performance.now();
+  let n = 0;
+  do {
+    fn();
+    n++;
+  } while (n < 2 || performance.now() - t0 < 10);
+}
+
+/** `warmUp` for an asynchronous operation (the pgRouting side). */
+async function warmUpAsync(fn: () => Promise<unknown>): Promise<void> {
+  const t0 = performance.now();
+  let n = 0;
+  do {
+    await fn();
+    n++;
+  } while (n < 2 || performance.now() - t0 < 10);
+}
+
+/** Times a fast synchronous function: one sample = mean over `reps` runs (after `warmUp`). */
 function timeReps(into: Sample, fn: () => void, reps: number): void {
-  fn();
-  fn();
+  warmUp(fn);
   const c = cpuMs(), t = performance.now();
   for (let i = 0; i < reps; i++) fn();
   into.add((performance.now() - t) / reps, (cpuMs() - c) / reps);
@@ -176,31 +199,26 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
   }
   let threadsUsed = 1;
   for (let r = 0; r < rounds; r++) {
-    // Every timed call follows a collection and two untimed calls of the same operation, so each side
+    // Every timed call follows a collection and ≥ 10 ms of untimed calls of the same operation, so each side
     // is measured with its own data in the caches (not right after the other side has churned them)
     // and without the other side's garbage (see the header). Engine, pool, previous engine, pgRouting.
     await settle();
-    venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
-    venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' });
+    warmUp(() => venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' }));
     seqRes = timed(tSeq, () => venueCatchments(g, origins, { minutes: MINUTES, direction: 'from-venue' }));
     await settle();
-    pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
-    pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' });
+    warmUp(() => pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' }));
     parRes = timed(tPar, () => pool.venueCatchmentsSync(origins, { minutes: MINUTES, direction: 'from-venue' }));
     await settle();
-    previousVenueCatchments(g, venues, CUTOFF);
-    previousVenueCatchments(g, venues, CUTOFF);
+    warmUp(() => previousVenueCatchments(g, venues, CUTOFF));
     const prev = timed(tPrev, () => previousVenueCatchments(g, venues, CUTOFF));
     if (prev.nodes.length !== seqRes.nodes.length) throw new Error('previous engine disagrees');
     if (pgr) {
       await settle();
-      await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
-      await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
+      await warmUpAsync(() => drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false));
       pgRows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgW.add(pgRows.ms, pgRows.cpu);
       await settle();
-      await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
-      await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
+      await warmUpAsync(() => drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false));
       const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, false);
       tPgS.add(sq.ms, sq.cpu);
     }
@@ -241,20 +259,17 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
       reached.push(sparse.nodes.length);
       if (pgr) {
         await settle();
-        await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
-        await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
+        await warmUpAsync(() => drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false));
         const rows = await drivingDistanceRows(pgr, EDGES_SQL, [o], CUTOFF, false);
         pW.add(rows.ms, rows.cpu);
         await settle();
-        await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
-        await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
+        await warmUpAsync(() => drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false));
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, [o], CUTOFF, false);
         pS.add(sq.ms, sq.cpu);
         const x = proj.x(g.nodeLon[o]), y = proj.y(g.nodeLat[o]);
         if (Number.isFinite(R)) {
           await settle();
-          await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
-          await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
+          await warmUpAsync(() => drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false));
           const boxed = await drivingDistanceRows(pgr, boxEdgesSql(x - R, y - R, x + R, y + R), [o], CUTOFF, false);
           pB.add(boxed.ms, boxed.cpu);
           const v2 = compareBatch([o], sparse, boxed);
@@ -280,13 +295,11 @@ async function benchGraph(key: string, pgr: PgRouting | null): Promise<Row> {
     for (let r = 0; r < nr; r++) {
       if (pgr) {
         await settle();
-        if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
-        if (!big) await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
+        if (!big) await warmUpAsync(() => drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true));
         rows = await drivingDistanceRows(pgr, EDGES_SQL, venues, CUTOFF, true);
         qW.add(rows.ms, rows.cpu);
         await settle();
-        if (!big) await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
-        if (!big) await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
+        if (!big) await warmUpAsync(() => drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true));
         const sq = await drivingDistanceSqlOnly(pgr, EDGES_SQL, venues, CUTOFF, true);
         qS.add(sq.ms, sq.cpu);
       }
