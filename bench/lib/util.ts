@@ -1,6 +1,8 @@
 /** Small helpers shared by the benchmarks: timing statistics, machine and memory notes, graphs. */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -109,4 +111,32 @@ export function procCpuMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection, so that the next timed call does not pay for garbage someone else left
+ * (e.g. the pg client's parsed rows being marked while the engine runs). `BENCH_GC=0` turns it off;
+ * a no-op where V8's `gc` cannot be exposed. The timed code's own allocations still cost what they cost.
+ */
+export function collectGarbage(): void {
+  if (gcFn === undefined) {
+    gcFn = null;
+    if (process.env.BENCH_GC !== '0') {
+      try {
+        setFlagsFromString('--expose-gc');
+        gcFn = runInNewContext('gc') as () => void;
+      } catch {
+        gcFn = null;
+      }
+    }
+  }
+  gcFn?.();
+}
+
+/** `collectGarbage()` between measurements (async so that pending I/O callbacks can run first). No-op with BENCH_GC=0. */
+export async function settle(): Promise<void> {
+  await new Promise((res) => setImmediate(res));
+  collectGarbage();
 }

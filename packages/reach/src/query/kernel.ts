@@ -33,7 +33,7 @@ export interface KernelState {
   label: Int32Array;
   /** Edge id by which the node was reached, −1 for seeds (valid where dist is finite, when tracked). */
   pred: Int32Array;
-  /** Settled nodes of the last run, in order of cost. */
+  /** Settled nodes of the last run: in order of cost (`kernelRun`), in discovery order (`kernelRunUnordered`). */
   settled: Uint32Array;
   settledCount: number;
   /** Nodes whose dist was set by the last run (reset list). */

@@ -379,21 +379,22 @@ export class ReachPool {
         }
       }
     }
-    // Gather into one CSR block in origin order.
+    // Gather into one CSR block in origin order: consecutive origins stored one after the other in the
+    // same region (most of them: each thread claims origins in increasing order) are copied as one block.
     const offsets = offsetsFrom(lengths);
     const total = offsets[k];
     const nodes = new Uint32Array(total), seconds = new Float64Array(total);
-    for (let i = 0; i < k; i++) {
-      const len = lengths[i];
-      if (len === 0) continue;
-      const w = where[i];
-      const srcN = w < 0 ? sink.nodes : this.outRegions[w].nodes;
-      const srcS = w < 0 ? sink.seconds : this.outRegions[w].secs;
-      const s = starts[i], d = offsets[i];
-      for (let q = 0; q < len; q++) {
-        nodes[d + q] = srcN[s + q];
-        seconds[d + q] = srcS[s + q];
+    for (let i = 0; i < k;) {
+      const w = where[i], s = starts[i];
+      let j = i + 1, end = s + lengths[i];
+      while (j < k && (lengths[j] === 0 || (where[j] === w && starts[j] === end))) end += lengths[j++];
+      if (end > s) {
+        const srcN = w < 0 ? sink.nodes : this.outRegions[w].nodes;
+        const srcS = w < 0 ? sink.seconds : this.outRegions[w].secs;
+        nodes.set(srcN.subarray(s, end), offsets[i]);
+        seconds.set(srcS.subarray(s, end), offsets[i]);
       }
+      i = j;
     }
     return { method: 'network', cutoffSeconds: cutoff, direction, offsets, nodes, seconds, unsnapped: seeds.unsnapped, relaxations, threads: used };
   }
@@ -583,7 +584,7 @@ export function reachPool(g: WalkGraph, threads?: number): ReachPool {
 }
 
 /**
- * `venueCatchments` on all cores: same result (costs bit-identical, nodes nearest first), computed
+ * `venueCatchments` on all cores: the same result (same nodes in the same order, costs bit-identical), computed
  * by the graph's shared `ReachPool`. `threads: 1` (or a platform without worker threads) runs it on
  * the calling thread.
  */
