@@ -1,6 +1,7 @@
 import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api.ts';
+import { locateOnce } from '../components/geolocation.ts';
 import { ErrorNotice, Loading, Notice, useAsync } from '../components/ui.tsx';
 
 // The map picker of the search page (MapLibre, our own GeoJSON): loaded only when asked for.
@@ -9,8 +10,6 @@ const SearchMapPicker = lazy(() => import('./directory/SearchMapPicker.tsx'));
 export interface FamilyHome {
   home: { lon: number; lat: number; crs: 'WGS-84'; sourceCrs: string; label: string | null; updatedAt: string } | null;
 }
-
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
  * The family's home point, for "near home" searches. Only guardians get it from the API; for anyone else (staff who
@@ -46,19 +45,10 @@ export function FamilyHomeSection({ familyId }: { familyId: string }) {
   }
 
   function locate() {
-    if (!('geolocation' in navigator)) {
+    locateOnce().then(setPicked, () => {
       setProblem(new Error(t('family.home.noGeolocation')));
       setMap(true);
-      return;
-    }
-    navigator.geolocation.getCurrentPosition(
-      (position) => setPicked([round6(position.coords.longitude), round6(position.coords.latitude)]),
-      () => {
-        setProblem(new Error(t('family.home.noGeolocation')));
-        setMap(true);
-      },
-      { enableHighAccuracy: false, timeout: 10_000, maximumAge: 300_000 },
-    );
+    });
   }
 
   return (
@@ -89,7 +79,7 @@ export function FamilyHomeSection({ familyId }: { familyId: string }) {
       </div>
       {map && (
         <Suspense fallback={<Loading />}>
-          <SearchMapPicker value={picked ?? (home ? [home.lon, home.lat] : null)} onPick={(point) => setPicked([round6(point[0]), round6(point[1])])} />
+          <SearchMapPicker value={picked ?? (home ? [home.lon, home.lat] : null)} onPick={setPicked} />
         </Suspense>
       )}
       {picked && (

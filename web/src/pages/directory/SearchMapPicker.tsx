@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { boundsOf, createOfflineMap, webglAvailable } from '../../components/mapkit.ts';
+import { round6 } from '../../components/geolocation.ts';
 import { Loading } from '../../components/ui.tsx';
 import { addDistrictContext, subdistrictLabels } from '../study/studyMapKit.ts';
 import { useDistrictContext } from '../study/useDistrict.ts';
@@ -49,7 +50,7 @@ export default function SearchMapPicker({ value, onPick }: { value: [number, num
       setStatus('ready');
     });
     map.on('click', (event) => {
-      pickRef.current([Math.round(event.lngLat.lng * 1e6) / 1e6, Math.round(event.lngLat.lat * 1e6) / 1e6]);
+      pickRef.current([round6(event.lngLat.lng), round6(event.lngLat.lat)]);
     });
     return () => {
       labels.forEach((m) => m.remove());

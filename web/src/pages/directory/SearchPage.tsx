@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { ErrorNotice, Loading, useAsync, usePageTitle } from '../../components/ui.tsx';
+import { locateOnce, type LocateError } from '../../components/geolocation.ts';
 import { currentLocale } from '../../i18n/index.ts';
 import type { FamilyView, OrgKind, RegistryMap } from '../../types.ts';
 import type { FamilyHome } from '../FamilyHome.tsx';
@@ -155,24 +156,17 @@ export default function SearchPage() {
   }
 
   function locate() {
-    if (!('geolocation' in navigator)) {
-      setGeoProblem(t('search.where.noGeolocation'));
-      setWhere('fallback');
-      return;
-    }
     setWhere('locating');
-    navigator.geolocation.getCurrentPosition(
-      (position) => {
+    locateOnce().then(
+      (point) => {
         setWhere('idle');
         setGeoProblem(null);
-        // Browsers report WGS-84, the API's default system.
-        nearPoint([Math.round(position.coords.longitude * 1e6) / 1e6, Math.round(position.coords.latitude * 1e6) / 1e6], t('search.where.myLocation'));
+        nearPoint(point, t('search.where.myLocation'));
       },
-      (error) => {
-        setGeoProblem(error.code === error.PERMISSION_DENIED ? t('search.where.denied') : t('search.where.unavailable'));
+      (error: LocateError) => {
+        setGeoProblem(t(error.problem === 'unsupported' ? 'search.where.noGeolocation' : error.problem === 'denied' ? 'search.where.denied' : 'search.where.unavailable'));
         setWhere('fallback');
       },
-      { enableHighAccuracy: false, timeout: 10_000, maximumAge: 300_000 },
     );
   }
 
