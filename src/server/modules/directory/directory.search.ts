@@ -17,6 +17,7 @@ import type { Crs, DB, OrgKind } from '../../db/types.ts';
 import { AppError } from '../../errors.ts';
 import { toWgs84 } from '../../lib/geo.ts';
 import { requireAdult, type RequestContext } from '../access/actor.ts';
+import { findHome } from '../families/families.repository.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { ReachEngine } from '../reach/reach.engine.ts';
 import * as repo from './directory.repository.ts';
@@ -1011,7 +1012,7 @@ export class SearchService {
     if (params.nearHome) {
       const actor = requireAdult(ctx);
       if (!actor.familyIds.includes(params.nearHome)) throw new AppError('out_of_scope', "Only a family's guardians may search near its home.");
-      const home = await this.db.selectFrom('family_homes').select(['lon', 'lat']).where('family_id', '=', params.nearHome).executeTakeFirst();
+      const home = await findHome(this.db, params.nearHome);
       if (!home) throw new AppError('validation_failed', 'The family has no home point yet.', { issues: [{ path: 'nearHome', message: 'set the home point first (PUT /api/families/{id}/home)' }] });
       await this.db.transaction().execute((trx) =>
         recordAudit(trx, ctx, { action: 'family.home_read', resourceType: 'family', resourceId: params.nearHome!, detail: { basis: 'guardian', purpose: 'directory_search_near_home' } }),
