@@ -136,6 +136,32 @@ function RuleRow({ rule, onSaved }: { rule: Rule; onSaved: (saved: Rule | null) 
   );
 }
 
+interface TermDates {
+  name: string;
+  startsOn: string;
+  endsOn: string;
+}
+
+/** A term's name and dates: the same three fields when a term is edited and when one is created. */
+function TermFields({ value, labels, onChange }: { value: TermDates; labels: Record<keyof TermDates, string>; onChange: (fields: Partial<TermDates>) => void }) {
+  return (
+    <div className="form-row">
+      <label className="field">
+        <span>{labels.name}</span>
+        <input value={value.name} maxLength={100} onChange={(e) => onChange({ name: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>{labels.startsOn}</span>
+        <input type="date" value={value.startsOn} onChange={(e) => onChange({ startsOn: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>{labels.endsOn}</span>
+        <input type="date" value={value.endsOn} onChange={(e) => onChange({ endsOn: e.target.value })} />
+      </label>
+    </div>
+  );
+}
+
 /** Name, dates and the ratings → points table of a term. */
 function TermSettings({ term, onSaved }: { term: TermWithRules; onSaved: () => void }) {
   const { t } = useTranslation();
@@ -163,20 +189,7 @@ function TermSettings({ term, onSaved }: { term: TermWithRules; onSaved: () => v
           void save();
         }}
       >
-        <div className="form-row">
-          <label className="field">
-            <span>{labels.name}</span>
-            <input value={draft.name} maxLength={100} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
-          </label>
-          <label className="field">
-            <span>{labels.startsOn}</span>
-            <input type="date" value={draft.startsOn} onChange={(e) => setDraft({ ...draft, startsOn: e.target.value })} />
-          </label>
-          <label className="field">
-            <span>{labels.endsOn}</span>
-            <input type="date" value={draft.endsOn} onChange={(e) => setDraft({ ...draft, endsOn: e.target.value })} />
-          </label>
-        </div>
+        <TermFields value={draft} labels={labels} onChange={(fields) => setDraft({ ...draft, ...fields })} />
         <fieldset className="field">
           <legend>{labels.ratingPoints}</legend>
           <p className="muted small">{t('points.admin.ratingHint')}</p>
@@ -236,20 +249,7 @@ function NewTerm({ from, onCreated }: { from: TermWithRules | null; onCreated: (
           void create();
         }}
       >
-        <div className="form-row">
-          <label className="field">
-            <span>{labels.name}</span>
-            <input value={draft.name} maxLength={100} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
-          </label>
-          <label className="field">
-            <span>{labels.startsOn}</span>
-            <input type="date" value={draft.startsOn} onChange={(e) => setDraft({ ...draft, startsOn: e.target.value })} />
-          </label>
-          <label className="field">
-            <span>{labels.endsOn}</span>
-            <input type="date" value={draft.endsOn} onChange={(e) => setDraft({ ...draft, endsOn: e.target.value })} />
-          </label>
-        </div>
+        <TermFields value={draft} labels={labels} onChange={(fields) => setDraft({ ...draft, ...fields })} />
         {from && (
           <label className="points-admin-check">
             <input type="checkbox" checked={copy} onChange={(e) => setCopy(e.target.checked)} /> {t('points.admin.copyFrom')}（{from.name}）
